@@ -1,0 +1,3 @@
+//! One module per subcommand: typed arguments in, records out.
+
+pub mod queue;

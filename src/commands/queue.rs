@@ -1,0 +1,113 @@
+//! `scaleplan queue`: evaluate or size one farm.
+
+use crate::cli::QueueArgs;
+use crate::error::InputError;
+use crate::queueing::sizing::{violation, PercentileTarget};
+use crate::queueing::{size, Constraints, Farm, FarmMetrics};
+use crate::report::{Record, Unit};
+
+/// Utilization ceiling applied when sizing without `--max-util` (DESIGN §3).
+pub const DEFAULT_MAX_UTILIZATION: f64 = 0.7;
+
+pub fn run(args: &QueueArgs) -> Result<Vec<Record>, InputError> {
+    let farm = farm(args)?;
+    let constraints = constraints(args);
+    let (servers, feasible, reason) = match args.servers {
+        Some(n) => evaluate(&farm, &constraints, n)?,
+        None => {
+            let sizing = size(&farm, &constraints)?;
+            (sizing.servers, sizing.feasible, sizing.reason)
+        }
+    };
+    let metrics = farm.metrics(servers)?;
+    let reason = if metrics.stable {
+        reason
+    } else {
+        unstable_reason(&farm, &metrics)
+    };
+    Ok(vec![record(&farm, &metrics, feasible && metrics.stable, &reason)])
+}
+
+fn farm(args: &QueueArgs) -> Result<Farm, InputError> {
+    let cores = u32::try_from(args.cores_per_server)
+        .ok()
+        .filter(|&k| k >= 1)
+        .ok_or_else(|| InputError::flag("--cores-per-server", "must be a whole number from 1 to 4294967295"))?;
+    if args.servers == Some(0) {
+        return Err(InputError::flag("--servers", "must be at least 1"));
+    }
+    Ok(Farm {
+        arrival_rate_per_s: args.arrival_rate,
+        service_time_s: args.service_time,
+        cores_per_server: cores,
+        balancer: args.lb,
+        ca: args.ca,
+        cs: args.cs,
+    })
+}
+
+fn constraints(args: &QueueArgs) -> Constraints {
+    let percentiles = [
+        (0.5, args.p50),
+        (0.9, args.p90),
+        (0.95, args.p95),
+        (0.99, args.p99),
+        (0.999, args.p999),
+    ]
+    .into_iter()
+    .filter_map(|(quantile, target)| target.map(|target_s| PercentileTarget { quantile, target_s }))
+    .collect();
+    let sizing = args.servers.is_none();
+    Constraints {
+        max_utilization: args.max_util.or(sizing.then_some(DEFAULT_MAX_UTILIZATION)),
+        percentiles,
+        mean_wait_s: args.mean_wait,
+        min_servers: args.min_servers,
+        n_plus_one: args.n_plus_one,
+        failover_utilization: args.failover_util,
+    }
+}
+
+/// Evaluate mode: a given count, checked against whatever constraints were given.
+fn evaluate(farm: &Farm, constraints: &Constraints, servers: u64) -> Result<(u64, bool, String), InputError> {
+    let broken = violation(farm, constraints, servers)?;
+    let reason = broken.map_or_else(String::new, |name| {
+        format!("{servers} servers do not meet the {name} constraint")
+    });
+    Ok((servers, broken.is_none(), reason))
+}
+
+fn unstable_reason(farm: &Farm, m: &FarmMetrics) -> String {
+    format!(
+        "unstable: offered load {:.4} Erlangs is at or above the {} cores of {} servers; the least stable count is {} servers",
+        m.offered_load_erlangs,
+        m.cores,
+        m.servers,
+        farm.least_stable_servers()
+    )
+}
+
+fn record(farm: &Farm, m: &FarmMetrics, feasible: bool, reason: &str) -> Record {
+    Record::new()
+        .float("arrival_rate_per_s", Unit::PerSecond, farm.arrival_rate_per_s)
+        .float("service_time_s", Unit::Seconds, farm.service_time_s)
+        .int("cores_per_server", farm.cores_per_server as u64)
+        .int("servers", m.servers)
+        .int("cores", m.cores)
+        .float("offered_load_erlangs", Unit::Plain, m.offered_load_erlangs)
+        .float("utilization", Unit::Fraction, m.utilization)
+        .float("p_wait", Unit::Fraction, m.p_wait)
+        .opt_float("mean_wait_s", Unit::Seconds, m.mean_wait_s)
+        .opt_float("mean_response_s", Unit::Seconds, m.mean_response_s)
+        .opt_float("mean_in_system", Unit::Plain, m.mean_in_system)
+        .opt_float("p50_response_s", Unit::Seconds, m.p50_response_s)
+        .opt_float("p90_response_s", Unit::Seconds, m.p90_response_s)
+        .opt_float("p95_response_s", Unit::Seconds, m.p95_response_s)
+        .opt_float("p99_response_s", Unit::Seconds, m.p99_response_s)
+        .opt_float("p999_response_s", Unit::Seconds, m.p999_response_s)
+        .opt_float("p95_wait_s", Unit::Seconds, m.p95_wait_s)
+        .opt_float("p99_wait_s", Unit::Seconds, m.p99_wait_s)
+        .boolean("stable", m.stable)
+        .boolean("feasible", feasible)
+        .text("reason", reason)
+}

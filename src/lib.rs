@@ -1,0 +1,13 @@
+//! scaleplan: capacity planning for the zero-to-millions architecture ladder
+//! by closed-form queueing math. The math modules are pure (no I/O); the
+//! planner composes them; renderers turn records into table, CSV, TSV or JSON.
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod cost;
+pub mod error;
+pub mod quantity;
+pub mod queueing;
+pub mod report;
+pub mod zipf;

@@ -1,0 +1,53 @@
+//! The `scaleplan` binary: parse the command line, run one command, print.
+//! Exit codes: 0 a result (also an unstable or infeasible one), 2 bad input.
+
+use clap::error::ErrorKind;
+use clap::Parser;
+use scaleplan::cli::Cli;
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) =>
+        {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => return fail(&first_line(&e.to_string())),
+    };
+    match scaleplan::app::run(&cli) {
+        Ok(text) => print(&text),
+        Err(e) => fail(&format!("error: {e}")),
+    }
+}
+
+/// clap's message without its usage block: one line naming the flag.
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or("error: bad arguments").to_string()
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("{message}");
+    ExitCode::from(2)
+}
+
+/// A closed pipe (`scaleplan … | head`) is not an error.
+fn print(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: writing output: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,415 @@
+//! Quantities as people write them — `10M`, `1.5k`, `250ms`, `4KiB`,
+//! `1200/s`, `90%`, `9:1` — parsed to SI base units (counts, seconds,
+//! bytes, per-second rates, fractions), and formatted back for tables.
+
+use std::fmt;
+
+/// A value that did not parse: the text and what would have been accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuantityError {
+    pub text: String,
+    pub expected: &'static str,
+}
+
+impl fmt::Display for QuantityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{}\" is not {}", self.text, self.expected)
+    }
+}
+
+impl std::error::Error for QuantityError {}
+
+const COUNT: &str = "a count ≥ 0 (examples: 1200, 1.5k, 10M, 3B, 2e6)";
+const DURATION: &str = "a duration ≥ 0 (examples: 80us, 250ms, 1.5s, 2min, 1h, 1d)";
+const BYTES: &str = "a size ≥ 0 (examples: 512, 4KiB, 2GB, 512MiB, 1.5TiB)";
+const RATE: &str = "a rate ≥ 0 (examples: 1200/s, 5k/min, 1M/day, 300)";
+const FRACTION: &str = "a fraction in 0..1 (examples: 90%, 0.9)";
+const RATIO: &str = "a read:write mix (examples: 9:1, 90%, 0.9)";
+
+/// Splits `"1.5k"` into the number `1.5` and the suffix `"k"`.
+fn split_number(text: &str) -> Option<(f64, &str)> {
+    let t = text.trim();
+    let end = t
+        .char_indices()
+        .find(|&(i, ch)| {
+            !(ch.is_ascii_digit()
+                || ch == '.'
+                || ch == '_'
+                || (i == 0 && (ch == '+' || ch == '-'))
+                || is_exponent(t, i))
+        })
+        .map_or(t.len(), |(i, _)| i);
+    let number: String = t[..end].chars().filter(|&c| c != '_').collect();
+    let value: f64 = number.parse().ok()?;
+    value.is_finite().then_some((value, t[end..].trim()))
+}
+
+/// True where `text[i]` is the `e` of a scientific number like `2e6` or `1e-3`.
+fn is_exponent(text: &str, i: usize) -> bool {
+    let bytes = text.as_bytes();
+    let ch = bytes[i];
+    if ch == b'e' || ch == b'E' {
+        let before_digit = i > 0 && bytes[i - 1].is_ascii_digit();
+        let after = bytes.get(i + 1).copied();
+        let after_ok = matches!(after, Some(b'0'..=b'9'))
+            || (matches!(after, Some(b'-') | Some(b'+')) && matches!(bytes.get(i + 2), Some(b'0'..=b'9')));
+        return before_digit && after_ok;
+    }
+    (ch == b'-' || ch == b'+') && i > 0 && matches!(bytes[i - 1], b'e' | b'E')
+}
+
+fn non_negative(value: f64, text: &str, expected: &'static str) -> Result<f64, QuantityError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(error(text, expected))
+    }
+}
+
+fn error(text: &str, expected: &'static str) -> QuantityError {
+    QuantityError {
+        text: text.to_string(),
+        expected,
+    }
+}
+
+fn count_multiplier(suffix: &str) -> Option<f64> {
+    Some(match suffix {
+        "" => 1.0,
+        "k" | "K" => 1e3,
+        "M" => 1e6,
+        "B" | "G" => 1e9,
+        "T" => 1e12,
+        _ => return None,
+    })
+}
+
+/// A count: `2e6`, `1.5k`, `10M`, `3B` (billion), `1T`. `m` is rejected
+/// (milli or mega?); `M` is million.
+pub fn parse_count(text: &str) -> Result<f64, QuantityError> {
+    let (value, suffix) = split_number(text).ok_or_else(|| error(text, COUNT))?;
+    let multiplier = count_multiplier(suffix).ok_or_else(|| error(text, COUNT))?;
+    non_negative(value * multiplier, text, COUNT)
+}
+
+/// A whole count (servers, shards): like [`parse_count`], and integral.
+pub fn parse_whole(text: &str) -> Result<u64, QuantityError> {
+    const WHOLE: &str = "a whole number ≥ 0 (examples: 8, 4k, 1M)";
+    let value = parse_count(text).map_err(|_| error(text, WHOLE))?;
+    if value.fract() != 0.0 || value > 9.0e15 {
+        return Err(error(text, WHOLE));
+    }
+    Ok(value as u64)
+}
+
+fn seconds_per_unit(unit: &str) -> Option<f64> {
+    Some(match unit {
+        "" | "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+        "ns" => 1e-9,
+        "us" | "µs" | "μs" => 1e-6,
+        "ms" => 1e-3,
+        "min" | "mins" | "minute" | "minutes" => 60.0,
+        "h" | "hr" | "hour" | "hours" => 3600.0,
+        "d" | "day" | "days" => 86_400.0,
+        _ => return None,
+    })
+}
+
+/// A duration in seconds: `80us`, `80µs`, `250ms`, `1.5s`, `2min`, `1h`,
+/// `1d`; a bare number is seconds.
+pub fn parse_duration_s(text: &str) -> Result<f64, QuantityError> {
+    let (value, unit) = split_number(text).ok_or_else(|| error(text, DURATION))?;
+    let scale = seconds_per_unit(unit).ok_or_else(|| error(text, DURATION))?;
+    non_negative(value * scale, text, DURATION)
+}
+
+fn bytes_per_unit(unit: &str) -> Option<f64> {
+    const KI: f64 = 1024.0;
+    Some(match unit {
+        "" | "B" | "byte" | "bytes" => 1.0,
+        "kB" | "KB" | "k" | "K" => 1e3,
+        "MB" | "M" => 1e6,
+        "GB" | "G" => 1e9,
+        "TB" | "T" => 1e12,
+        "PB" | "P" => 1e15,
+        "KiB" => KI,
+        "MiB" => KI * KI,
+        "GiB" => KI * KI * KI,
+        "TiB" => KI * KI * KI * KI,
+        "PiB" => KI * KI * KI * KI * KI,
+        _ => return None,
+    })
+}
+
+/// A size in bytes: `512`, `4KiB`, `2GB`, `512MiB` (decimal `kB MB GB TB`,
+/// binary `KiB MiB GiB TiB`).
+pub fn parse_bytes(text: &str) -> Result<f64, QuantityError> {
+    let (value, unit) = split_number(text).ok_or_else(|| error(text, BYTES))?;
+    let scale = bytes_per_unit(unit).ok_or_else(|| error(text, BYTES))?;
+    non_negative(value * scale, text, BYTES)
+}
+
+/// A rate per second: `1200/s`, `5k/min`, `1M/day`, `3/h`; a bare count is
+/// per second.
+pub fn parse_rate_per_s(text: &str) -> Result<f64, QuantityError> {
+    let (amount, per) = match text.split_once('/') {
+        Some((amount, per)) => (amount, per.trim()),
+        None => (text, "s"),
+    };
+    let count = parse_count(amount).map_err(|_| error(text, RATE))?;
+    let per = per.strip_prefix('1').unwrap_or(per);
+    let seconds = seconds_per_unit(per)
+        .filter(|_| !per.is_empty())
+        .ok_or_else(|| error(text, RATE))?;
+    non_negative(count / seconds, text, RATE)
+}
+
+/// A fraction in `[0, 1]`: `90%` or `0.9`.
+pub fn parse_fraction(text: &str) -> Result<f64, QuantityError> {
+    let t = text.trim();
+    let value = match t.strip_suffix('%') {
+        Some(pct) => split_number(pct)
+            .filter(|(_, rest)| rest.is_empty())
+            .map(|(v, _)| v / 100.0),
+        None => split_number(t).filter(|(_, rest)| rest.is_empty()).map(|(v, _)| v),
+    };
+    match value {
+        Some(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(error(text, FRACTION)),
+    }
+}
+
+/// A read:write mix as the read fraction: `9:1` → 0.9; also `90%`, `0.9`.
+pub fn parse_read_fraction(text: &str) -> Result<f64, QuantityError> {
+    let Some((reads, writes)) = text.split_once(':') else {
+        return parse_fraction(text).map_err(|_| error(text, RATIO));
+    };
+    let parse_part = |part: &str| parse_count(part).map_err(|_| error(text, RATIO));
+    let (r, w) = (parse_part(reads)?, parse_part(writes)?);
+    if r + w <= 0.0 {
+        return Err(error(text, RATIO));
+    }
+    Ok(r / (r + w))
+}
+
+/// A duration for a person: `850 µs`, `12.3 ms`, `1.25 s`, `3.5 min`, `2.0 h`.
+pub fn format_duration(seconds: f64) -> String {
+    let s = seconds.abs();
+    if s == 0.0 {
+        "0 ms".to_string()
+    } else if s < 1e-3 {
+        format!("{} µs", sig3(seconds * 1e6))
+    } else if s < 1.0 {
+        format!("{} ms", sig3(seconds * 1e3))
+    } else if s < 120.0 {
+        format!("{} s", sig3(seconds))
+    } else if s < 7200.0 {
+        format!("{} min", sig3(seconds / 60.0))
+    } else if s < 172_800.0 {
+        format!("{} h", sig3(seconds / 3600.0))
+    } else {
+        format!("{} d", sig3(seconds / 86_400.0))
+    }
+}
+
+/// Three significant digits, without a trailing `.0` on integers ≥ 100.
+fn sig3(x: f64) -> String {
+    let a = x.abs();
+    let decimals = if a >= 100.0 {
+        0
+    } else if a >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{x:.decimals$}")
+}
+
+/// Bytes in binary units: `512 B`, `4.00 KiB`, `16.0 GiB`.
+pub fn format_bytes(bytes: f64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut value = bytes;
+    let mut unit = 0;
+    while value.abs() >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{value:.0} B")
+    } else {
+        format!("{} {}", sig3(value), UNITS[unit])
+    }
+}
+
+/// An integer with thousands separators: `1,234,567`.
+pub fn format_thousands(value: f64) -> String {
+    let rounded = value.round();
+    let digits = format!("{:.0}", rounded.abs());
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if rounded < 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// A rate for a person: `1,200/s`, or `0.35/s` below 10.
+pub fn format_rate(per_s: f64) -> String {
+    if per_s.abs() < 10.0 {
+        format!("{}/s", sig3(per_s))
+    } else {
+        format!("{}/s", format_thousands(per_s))
+    }
+}
+
+/// A count for a person: `950`, `12.5k`, `3.20M`, `1.00B`.
+pub fn format_count(count: f64) -> String {
+    let a = count.abs();
+    if a < 1e3 {
+        sig3(count)
+    } else if a < 1e6 {
+        format!("{}k", sig3(count / 1e3))
+    } else if a < 1e9 {
+        format!("{}M", sig3(count / 1e6))
+    } else if a < 1e12 {
+        format!("{}B", sig3(count / 1e9))
+    } else {
+        format!("{}T", sig3(count / 1e12))
+    }
+}
+
+/// A fraction as a percentage: `0.9` → `90.0%`, `0.99995` → `99.995%`.
+pub fn format_percent(fraction: f64) -> String {
+    let pct = fraction * 100.0;
+    if pct > 99.0 && pct < 100.0 {
+        // Availability-like numbers: show the nines that matter.
+        let nines = (-(1.0 - fraction).log10() - 1e-9).ceil().clamp(3.0, 11.0) as usize;
+        format!("{pct:.prec$}%", prec = nines - 2)
+    } else {
+        format!("{pct:.1}%")
+    }
+}
+
+/// Money for a person: `$1,234` (cents below $100).
+pub fn format_usd(usd: f64) -> String {
+    if usd.abs() < 100.0 {
+        format!("${usd:.2}")
+    } else {
+        format!("${}", format_thousands(usd))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-12 * b.abs().max(1e-300)
+    }
+
+    #[test]
+    fn counts() {
+        for (text, want) in [
+            ("2e6", 2e6),
+            ("1.5k", 1500.0),
+            ("10M", 1e7),
+            ("3B", 3e9),
+            ("1_000", 1000.0),
+            ("0", 0.0),
+            ("1T", 1e12),
+        ] {
+            assert!(close(parse_count(text).unwrap(), want), "{text}");
+        }
+        for bad in ["10Q", "-5", "", "k", "1.5m", "nan", "inf", "1e400", "1..2"] {
+            assert!(parse_count(bad).is_err(), "{bad} should fail");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        for (text, want) in [
+            ("250ms", 0.25),
+            ("1.5s", 1.5),
+            ("2min", 120.0),
+            ("1h", 3600.0),
+            ("1d", 86400.0),
+            ("80us", 80e-6),
+            ("80µs", 80e-6),
+            ("3", 3.0),
+            ("1e-3s", 1e-3),
+        ] {
+            assert!(close(parse_duration_s(text).unwrap(), want), "{text}");
+        }
+        for bad in ["10 parsecs", "-1s", "ms", "5mss"] {
+            assert!(parse_duration_s(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn bytes() {
+        for (text, want) in [
+            ("4KiB", 4096.0),
+            ("2GB", 2e9),
+            ("512MiB", 512.0 * 1048576.0),
+            ("100", 100.0),
+            ("1.5TiB", 1.5 * 1099511627776.0),
+        ] {
+            assert!(close(parse_bytes(text).unwrap(), want), "{text}");
+        }
+        assert!(parse_bytes("4KiBs").is_err());
+    }
+
+    #[test]
+    fn rates() {
+        for (text, want) in [
+            ("1200/s", 1200.0),
+            ("5k/min", 5000.0 / 60.0),
+            ("1M/day", 1e6 / 86400.0),
+            ("300", 300.0),
+            ("2M/s", 2e6),
+            ("36/h", 0.01),
+        ] {
+            assert!(close(parse_rate_per_s(text).unwrap(), want), "{text}");
+        }
+        for bad in ["10Q", "5/", "5/fortnight", "-1/s", "/s"] {
+            assert!(parse_rate_per_s(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn fractions_and_ratios() {
+        assert!(close(parse_fraction("90%").unwrap(), 0.9));
+        assert!(close(parse_fraction("0.9").unwrap(), 0.9));
+        assert!(parse_fraction("120%").is_err());
+        assert!(parse_fraction("1.2").is_err());
+        assert!(close(parse_read_fraction("9:1").unwrap(), 0.9));
+        assert!(close(parse_read_fraction("1:3").unwrap(), 0.25));
+        assert!(close(parse_read_fraction("95%").unwrap(), 0.95));
+        assert!(parse_read_fraction("0:0").is_err());
+        assert!(parse_read_fraction("a:b").is_err());
+    }
+
+    #[test]
+    fn formatting_round_trips() {
+        assert_eq!(format_duration(0.999), "999 ms");
+        assert_eq!(format_duration(0.0123), "12.3 ms");
+        assert_eq!(format_duration(850e-6), "850 µs");
+        assert_eq!(format_duration(1.5), "1.50 s");
+        assert_eq!(format_bytes(4096.0), "4.00 KiB");
+        assert_eq!(format_bytes(16.0 * 1073741824.0), "16.0 GiB");
+        assert_eq!(format_rate(1234567.4), "1,234,567/s");
+        assert_eq!(format_count(5e6), "5.00M");
+        assert_eq!(format_percent(0.9), "90.0%");
+        assert_eq!(format_percent(0.9995), "99.95%");
+        assert_eq!(format_usd(1234.4), "$1,234");
+        assert_eq!(format_usd(12.345), "$12.35");
+        // What a table shows parses back to (about) the same value.
+        let shown = format_duration(0.25).replace(' ', "");
+        assert!(close(parse_duration_s(&shown).unwrap(), 0.25));
+    }
+}
