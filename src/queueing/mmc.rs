@@ -68,7 +68,9 @@ pub fn erlang_b(servers: u64, offered_load: f64) -> f64 {
         return 0.0;
     }
     let a = offered_load;
-    let start = (a - RECURSION_START_SIGMAS * a.sqrt()).floor();
+    // Start below min(c, a): below `a` the error in the start value shrinks by
+    // n/a per step, and 12√a steps leave less than e^-72 of it.
+    let start = ((servers as f64).min(a) - RECURSION_START_SIGMAS * a.sqrt()).floor();
     let (mut n, mut inverse) = if start >= 1.0 && (start as u64) < servers {
         (start as u64, a / (a - start))
     } else {
@@ -281,9 +283,6 @@ impl Mmc {
             return None;
         }
         let tail = 1.0 - q;
-        // T ≥ service time, so its quantile is at least −S·ln(1−q) … and at
-        // most that plus the wait quantile (the sum of the two quantiles
-        // bounds the quantile of the sum of a wait and a service).
         // T is at least the service time, so its quantile is at least the
         // service quantile; P(W + S > w + s) ≤ P(W > w) + P(S > s) gives an
         // upper bracket from the two half-tail quantiles.

@@ -2,7 +2,7 @@
 
 Run:  python3 tests/reference/mmc_reference.py > tests/reference/mmc_reference.csv
       python3 tests/reference/mmc_reference.py --erlang-b-overload
-Needs mpmath (1.3). Takes a few seconds. Read by tests/mmc_reference.rs.
+Needs mpmath (1.3). Takes about 15 s. Read by tests/mmc_reference.rs.
 
 Cases: c in {1, 2, 10, 100, 1000, 100000} servers, utilization rho in
 {0.5, 0.9, 0.99, 0.999}, mean service time S in {1 s, 0.01 s}; the arrival

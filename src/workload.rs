@@ -1,0 +1,266 @@
+//! The workload (what users do) and the targets (what a stage must meet),
+//! each read from TOML with embedded defaults.
+
+use crate::error::InputError;
+use crate::input::{self, parse_toml};
+use serde::Deserialize;
+
+const DEFAULT_WORKLOAD: &str = include_str!("../data/workloads/default.toml");
+const DEFAULT_TARGETS: &str = include_str!("../data/targets.toml");
+
+/// What users do. All values in SI units (seconds, bytes, per second).
+/// The reason for each default is in `data/workloads/default.toml`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    #[serde(deserialize_with = "input::count")]
+    pub users: f64,
+    #[serde(deserialize_with = "input::fraction")]
+    pub dau_fraction: f64,
+    #[serde(deserialize_with = "input::count")]
+    pub requests_per_dau: f64,
+    #[serde(deserialize_with = "input::count")]
+    pub peak_factor: f64,
+    /// Read fraction φ = reads / (reads + writes).
+    #[serde(rename = "read_write", deserialize_with = "input::read_fraction")]
+    pub read_fraction: f64,
+    #[serde(deserialize_with = "input::count")]
+    pub db_queries_per_read: f64,
+    #[serde(deserialize_with = "input::count")]
+    pub db_queries_per_write: f64,
+    #[serde(deserialize_with = "input::count")]
+    pub static_requests_per_dau: f64,
+    #[serde(rename = "static_size", deserialize_with = "input::bytes")]
+    pub static_bytes: f64,
+    #[serde(rename = "response_size", deserialize_with = "input::bytes")]
+    pub response_bytes: f64,
+    #[serde(rename = "write_size", deserialize_with = "input::bytes")]
+    pub write_bytes: f64,
+    #[serde(rename = "web_cpu", deserialize_with = "input::duration_s")]
+    pub web_cpu_s: f64,
+    #[serde(rename = "static_cpu", deserialize_with = "input::duration_s")]
+    pub static_cpu_s: f64,
+    #[serde(rename = "db_read", deserialize_with = "input::duration_s")]
+    pub db_read_s: f64,
+    #[serde(rename = "db_write", deserialize_with = "input::duration_s")]
+    pub db_write_s: f64,
+    #[serde(rename = "cache_op", deserialize_with = "input::duration_s")]
+    pub cache_op_s: f64,
+    #[serde(rename = "session_op", deserialize_with = "input::duration_s")]
+    pub session_op_s: f64,
+    #[serde(deserialize_with = "input::count")]
+    pub objects_per_user: f64,
+    #[serde(rename = "zipf", deserialize_with = "input::count")]
+    pub zipf_s: f64,
+    #[serde(rename = "object_size", deserialize_with = "input::bytes")]
+    pub object_bytes: f64,
+    #[serde(rename = "session_size", deserialize_with = "input::bytes")]
+    pub session_bytes: f64,
+    #[serde(deserialize_with = "input::count")]
+    pub session_lookups_per_request: f64,
+    #[serde(deserialize_with = "input::count")]
+    pub jobs_per_dau: f64,
+    #[serde(rename = "job_cpu", deserialize_with = "input::duration_s")]
+    pub job_cpu_s: f64,
+    #[serde(rename = "enqueue_cpu", deserialize_with = "input::duration_s")]
+    pub enqueue_cpu_s: f64,
+    #[serde(rename = "stored_per_user", deserialize_with = "input::bytes")]
+    pub stored_bytes_per_user: f64,
+    #[serde(deserialize_with = "input::count")]
+    pub growth_per_month: f64,
+    #[serde(rename = "client_rtt_near", deserialize_with = "input::duration_s")]
+    pub client_rtt_near_s: f64,
+    #[serde(rename = "client_rtt_far", deserialize_with = "input::duration_s")]
+    pub client_rtt_far_s: f64,
+    #[serde(deserialize_with = "input::fraction")]
+    pub far_user_fraction: f64,
+    #[serde(rename = "hop_latency", deserialize_with = "input::duration_s")]
+    pub hop_latency_s: f64,
+    #[serde(deserialize_with = "input::bytes")]
+    pub log_bytes_per_request: f64,
+}
+
+const SECONDS_PER_DAY: f64 = 86_400.0;
+
+impl Workload {
+    /// The built-in social-app workload.
+    pub fn builtin() -> Workload {
+        Workload::parse(DEFAULT_WORKLOAD, "built-in workload").expect("the embedded workload parses")
+    }
+
+    /// A workload file; keys it leaves out keep their built-in values.
+    pub fn parse(text: &str, source: &str) -> Result<Workload, InputError> {
+        let full = input::with_defaults(text, source, DEFAULT_WORKLOAD)?;
+        let workload: Workload = parse_toml(&full, source)?;
+        workload.validate(source)?;
+        Ok(workload)
+    }
+
+    fn validate(&self, source: &str) -> Result<(), InputError> {
+        let bad = |key: &str, what: &str| InputError::new(format!("{source}: key `{key}`: {what}"));
+        if self.peak_factor < 1.0 {
+            return Err(bad("peak_factor", "must be at least 1 (the peak is at least the mean)"));
+        }
+        for (key, value) in [
+            ("web_cpu", self.web_cpu_s),
+            ("db_read", self.db_read_s),
+            ("db_write", self.db_write_s),
+            ("cache_op", self.cache_op_s),
+            ("session_op", self.session_op_s),
+            ("static_cpu", self.static_cpu_s),
+            ("job_cpu", self.job_cpu_s),
+            ("enqueue_cpu", self.enqueue_cpu_s),
+        ] {
+            if value <= 0.0 {
+                return Err(bad(key, "a service time must be greater than 0"));
+            }
+        }
+        if self.objects_per_user * self.users.max(1.0) < 1.0 {
+            return Err(bad("objects_per_user", "must give at least one cacheable object"));
+        }
+        Ok(())
+    }
+
+    /// Daily active users `U·f_dau`.
+    pub fn dau(&self) -> f64 {
+        self.users * self.dau_fraction
+    }
+
+    /// Mean dynamic request rate `λ_avg = U·f_dau·r / 86 400`.
+    pub fn mean_rate_per_s(&self) -> f64 {
+        self.dau() * self.requests_per_dau / SECONDS_PER_DAY
+    }
+
+    /// Peak dynamic request rate `λ = p·λ_avg`.
+    pub fn peak_rate_per_s(&self) -> f64 {
+        self.peak_factor * self.mean_rate_per_s()
+    }
+
+    /// Peak static request rate.
+    pub fn peak_static_rate_per_s(&self) -> f64 {
+        self.peak_factor * self.dau() * self.static_requests_per_dau / SECONDS_PER_DAY
+    }
+
+    /// Mean static request rate.
+    pub fn mean_static_rate_per_s(&self) -> f64 {
+        self.dau() * self.static_requests_per_dau / SECONDS_PER_DAY
+    }
+
+    /// Peak job rate.
+    pub fn peak_job_rate_per_s(&self) -> f64 {
+        self.peak_factor * self.dau() * self.jobs_per_dau / SECONDS_PER_DAY
+    }
+
+    /// Jobs per dynamic request (for jobs run inline in the request path).
+    pub fn jobs_per_request(&self) -> f64 {
+        if self.requests_per_dau > 0.0 {
+            self.jobs_per_dau / self.requests_per_dau
+        } else {
+            0.0
+        }
+    }
+
+    /// Cacheable keys `K = U·objects_per_user` (at least 1).
+    pub fn cache_keys(&self) -> f64 {
+        (self.users * self.objects_per_user).max(1.0)
+    }
+
+    /// Bytes the database holds: `U·stored_per_user`.
+    pub fn stored_bytes(&self) -> f64 {
+        self.users * self.stored_bytes_per_user
+    }
+}
+
+/// What a stage must meet.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Targets {
+    /// Server-side p99 of dynamic requests.
+    #[serde(rename = "p99", deserialize_with = "input::duration_s")]
+    pub p99_s: f64,
+    #[serde(deserialize_with = "input::fraction")]
+    pub max_util: f64,
+    #[serde(deserialize_with = "input::fraction")]
+    pub failover_util: f64,
+    #[serde(deserialize_with = "input::fraction")]
+    pub availability: f64,
+    #[serde(deserialize_with = "input::fraction")]
+    pub instance_availability: f64,
+    #[serde(deserialize_with = "input::fraction")]
+    pub dc_availability: f64,
+    #[serde(deserialize_with = "input::fraction")]
+    pub managed_availability: f64,
+}
+
+impl Targets {
+    pub fn builtin() -> Targets {
+        Targets::parse(DEFAULT_TARGETS, "built-in targets").expect("the embedded targets parse")
+    }
+
+    /// A targets file; keys it leaves out keep their built-in values.
+    pub fn parse(text: &str, source: &str) -> Result<Targets, InputError> {
+        let full = input::with_defaults(text, source, DEFAULT_TARGETS)?;
+        let targets: Targets = parse_toml(&full, source)?;
+        for (key, value) in [
+            ("p99", targets.p99_s),
+            ("max_util", targets.max_util),
+            ("failover_util", targets.failover_util),
+        ] {
+            if value <= 0.0 {
+                return Err(InputError::new(format!(
+                    "{source}: key `{key}`: must be greater than 0"
+                )));
+            }
+        }
+        Ok(targets)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_files_parse_and_rates_follow_design_section_2() {
+        let w = Workload::builtin();
+        // 1M users · 0.5 · 100 / 86 400 = 578.7/s mean, 1157.4/s at peak ×2.
+        assert!((w.mean_rate_per_s() - 1e6 * 0.5 * 100.0 / 86_400.0).abs() < 1e-9);
+        assert!((w.peak_rate_per_s() - 2.0 * 578.703_703_703_703_7).abs() < 1e-9);
+        assert!((w.read_fraction - 0.9).abs() < 1e-15);
+        assert!((w.web_cpu_s - 0.020).abs() < 1e-15);
+        assert!((w.static_bytes - 40_000.0).abs() < 1e-9);
+        let t = Targets::builtin();
+        assert!((t.p99_s - 0.25).abs() < 1e-15);
+        assert!((t.availability - 0.999).abs() < 1e-15);
+    }
+
+    #[test]
+    fn unknown_key_names_source_line_and_key() {
+        let text = DEFAULT_WORKLOAD.replace("\nzipf = 0.9", "\nzipff = 0.9");
+        let err = Workload::parse(&text, "my.toml").unwrap_err().to_string();
+        let line = text.lines().position(|l| l.starts_with("zipff")).unwrap() + 1;
+        assert!(err.contains(&format!("my.toml line {line}")), "{err}");
+        assert!(err.contains("zipff"), "{err}");
+        assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn bad_quantity_names_line_and_key() {
+        let text = DEFAULT_WORKLOAD.replace("web_cpu = \"20ms\"", "web_cpu = \"20 parsecs\"");
+        let err = Workload::parse(&text, "w.toml").unwrap_err().to_string();
+        let line = text.lines().position(|l| l.starts_with("web_cpu")).unwrap() + 1;
+        assert!(err.contains(&format!("w.toml line {line}: key `web_cpu`")), "{err}");
+    }
+
+    #[test]
+    fn a_partial_file_keeps_the_other_defaults() {
+        let w = Workload::parse("users = \"5M\"\nzipf = 1.1\n", "w.toml").unwrap();
+        assert!((w.users - 5e6).abs() < 1e-6);
+        assert!((w.zipf_s - 1.1).abs() < 1e-15);
+        assert_eq!(w.web_cpu_s, Workload::builtin().web_cpu_s);
+        let err = Workload::parse("users = 5\nbogus = 1\n", "w.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("w.toml line 2: key `bogus`"), "{err}");
+    }
+}
