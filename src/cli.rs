@@ -2,7 +2,9 @@
 //! parses through `quantity`, so `10M`, `250ms`, `4KiB`, `1200/s`, `90%`
 //! and `9:1` read as people write them.
 
-use crate::quantity::{parse_count, parse_duration_s, parse_fraction, parse_rate_per_s, parse_whole};
+use crate::quantity::{
+    parse_count, parse_duration_s, parse_fraction, parse_rate_per_s, parse_read_fraction, parse_whole,
+};
 use crate::queueing::Balancer;
 use crate::report::Format;
 use clap::{Args, Parser, Subcommand};
@@ -20,6 +22,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Plan every stage of the ladder for a workload: servers, latency, cost, availability.
+    Plan(PlanArgs),
+    /// List the built-in stage models, or show one as TOML.
+    Models(ModelsArgs),
     /// Size one queue or farm (M/M/c, Erlang C): evaluate N servers, or find the least N meeting targets.
     Queue(QueueArgs),
 }
@@ -87,4 +93,70 @@ pub struct QueueArgs {
     pub failover_util: f64,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct PlanArgs {
+    /// Monthly active users: `5M`, `250k`.
+    #[arg(long, value_name = "COUNT", value_parser = parse_count)]
+    pub users: Option<f64>,
+    /// Daily-active fraction of users: `50%`, `0.5`.
+    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
+    pub dau_fraction: Option<f64>,
+    /// Dynamic requests per daily user per day.
+    #[arg(long, value_name = "COUNT", value_parser = parse_count)]
+    pub requests_per_user: Option<f64>,
+    /// Busiest hour over the daily mean (≥ 1).
+    #[arg(long, value_name = "FACTOR", value_parser = parse_count)]
+    pub peak_factor: Option<f64>,
+    /// Read:write mix: `9:1`, `95%`.
+    #[arg(long, value_name = "MIX", value_parser = parse_read_fraction)]
+    pub read_write: Option<f64>,
+    /// Server-side p99 target of dynamic requests: `250ms`.
+    #[arg(long, value_name = "TIME", value_parser = parse_duration_s)]
+    pub p99: Option<f64>,
+    /// Utilization ceiling: `70%`.
+    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
+    pub max_util: Option<f64>,
+    /// Availability target: `99.9%`.
+    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
+    pub availability: Option<f64>,
+    /// Workload file (TOML); keys it leaves out keep the built-in values.
+    #[arg(long, value_name = "FILE")]
+    pub workload: Option<String>,
+    /// Targets file (TOML); keys it leaves out keep the built-in values.
+    #[arg(long, value_name = "FILE")]
+    pub targets: Option<String>,
+    /// Instance catalog (CSV with the header of data/instances.csv).
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<String>,
+    /// Unit prices (CSV with the header of data/prices.csv).
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<String>,
+    /// Plan this stage model file instead of the built-in ladder (repeatable).
+    #[arg(long = "model", value_name = "FILE")]
+    pub models: Vec<String>,
+    /// Only these stages, by id (repeatable).
+    #[arg(long = "stage", value_name = "ID")]
+    pub stages: Vec<String>,
+    /// One record per stage, or one per stage and tier.
+    #[arg(long, value_name = "LEVEL", default_value = "stage", value_parser = ["stage", "tier"])]
+    pub level: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ModelsArgs {
+    #[command(subcommand)]
+    pub action: Option<ModelsAction>,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum ModelsAction {
+    /// Print one built-in stage model as TOML, ready to copy and edit.
+    Show {
+        /// Stage id, e.g. `split-db`.
+        id: String,
+    },
 }

@@ -3,13 +3,20 @@
 //! planner composes them; renderers turn records into table, CSV, TSV or JSON.
 
 pub mod app;
+pub mod availability;
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod cost;
 pub mod error;
 pub mod input;
+pub mod latency;
+pub mod model;
+pub mod plan;
 pub mod quantity;
 pub mod queueing;
+pub mod replication;
 pub mod report;
+pub mod sharding;
 pub mod workload;
 pub mod zipf;

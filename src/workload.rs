@@ -44,6 +44,8 @@ pub struct Workload {
     pub db_read_s: f64,
     #[serde(rename = "db_write", deserialize_with = "input::duration_s")]
     pub db_write_s: f64,
+    #[serde(deserialize_with = "input::count")]
+    pub replica_apply_factor: f64,
     #[serde(rename = "cache_op", deserialize_with = "input::duration_s")]
     pub cache_op_s: f64,
     #[serde(rename = "session_op", deserialize_with = "input::duration_s")]
@@ -64,6 +66,8 @@ pub struct Workload {
     pub job_cpu_s: f64,
     #[serde(rename = "enqueue_cpu", deserialize_with = "input::duration_s")]
     pub enqueue_cpu_s: f64,
+    #[serde(deserialize_with = "input::count")]
+    pub shard_key_zipf: f64,
     #[serde(rename = "stored_per_user", deserialize_with = "input::bytes")]
     pub stored_bytes_per_user: f64,
     #[serde(deserialize_with = "input::count")]
@@ -72,6 +76,8 @@ pub struct Workload {
     pub client_rtt_near_s: f64,
     #[serde(rename = "client_rtt_far", deserialize_with = "input::duration_s")]
     pub client_rtt_far_s: f64,
+    #[serde(rename = "inter_dc_rtt", deserialize_with = "input::duration_s")]
+    pub inter_dc_rtt_s: f64,
     #[serde(deserialize_with = "input::fraction")]
     pub far_user_fraction: f64,
     #[serde(rename = "hop_latency", deserialize_with = "input::duration_s")]

@@ -1,0 +1,233 @@
+//! `scaleplan plan`: every stage of the ladder (or the chosen ones) for one
+//! workload, as stage records or tier records.
+
+use crate::cli::PlanArgs;
+use crate::cost::{Catalog, Prices};
+use crate::error::InputError;
+use crate::input::read_file;
+use crate::model::Stage;
+use crate::plan::{plan, Inputs, StagePlan, TierPlan};
+use crate::quantity::{format_count, format_rate};
+use crate::report::{Record, TableView, Unit};
+use crate::workload::{Targets, Workload};
+
+/// Everything a plan reads, loaded from the flags and files.
+pub struct Loaded {
+    pub workload: Workload,
+    pub targets: Targets,
+    pub catalog: Catalog,
+    pub prices: Prices,
+    pub stages: Vec<Stage>,
+}
+
+pub fn load(args: &PlanArgs) -> Result<Loaded, InputError> {
+    let mut workload = match &args.workload {
+        Some(path) => Workload::parse(&read_file("--workload", path)?, path)?,
+        None => Workload::builtin(),
+    };
+    apply_workload_flags(&mut workload, args)?;
+    let mut targets = match &args.targets {
+        Some(path) => Targets::parse(&read_file("--targets", path)?, path)?,
+        None => Targets::builtin(),
+    };
+    targets.p99_s = args.p99.unwrap_or(targets.p99_s);
+    targets.max_util = args.max_util.unwrap_or(targets.max_util);
+    targets.availability = args.availability.unwrap_or(targets.availability);
+    if targets.p99_s <= 0.0 || targets.max_util <= 0.0 {
+        return Err(InputError::new("--p99 and --max-util must be greater than 0"));
+    }
+    let catalog = match &args.catalog {
+        Some(path) => {
+            Catalog::parse(&read_file("--catalog", path)?, path).map_err(|e| InputError::new(e.to_string()))?
+        }
+        None => Catalog::builtin(),
+    };
+    let prices = match &args.prices {
+        Some(path) => Prices::parse(&read_file("--prices", path)?, path).map_err(|e| InputError::new(e.to_string()))?,
+        None => Prices::builtin(),
+    };
+    Ok(Loaded {
+        workload,
+        targets,
+        catalog,
+        prices,
+        stages: stages(args)?,
+    })
+}
+
+fn apply_workload_flags(w: &mut Workload, args: &PlanArgs) -> Result<(), InputError> {
+    if let Some(users) = args.users {
+        if users < 1.0 {
+            return Err(InputError::flag("--users", "must be at least 1"));
+        }
+        w.users = users;
+    }
+    w.dau_fraction = args.dau_fraction.unwrap_or(w.dau_fraction);
+    w.requests_per_dau = args.requests_per_user.unwrap_or(w.requests_per_dau);
+    w.read_fraction = args.read_write.unwrap_or(w.read_fraction);
+    if let Some(p) = args.peak_factor {
+        if p < 1.0 {
+            return Err(InputError::flag(
+                "--peak-factor",
+                format!("must be at least 1, got {p}"),
+            ));
+        }
+        w.peak_factor = p;
+    }
+    if w.users > 1e13 {
+        return Err(InputError::flag(
+            "--users",
+            "more than 10 trillion users is outside the model's range",
+        ));
+    }
+    Ok(())
+}
+
+/// The built-in ladder or the `--model` files, filtered by `--stage`.
+fn stages(args: &PlanArgs) -> Result<Vec<Stage>, InputError> {
+    let all = if args.models.is_empty() {
+        Stage::builtin()
+    } else {
+        args.models
+            .iter()
+            .map(|path| Stage::parse(&read_file("--model", path)?, path))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    for id in &args.stages {
+        if !all.iter().any(|s| &s.id == id) {
+            let known: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
+            return Err(InputError::flag(
+                "--stage",
+                format!("no stage `{id}`; known: {}", known.join(", ")),
+            ));
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|s| args.stages.is_empty() || args.stages.contains(&s.id))
+        .collect())
+}
+
+/// What `plan` prints: the records, the table view, and (one stage in a
+/// table) that stage's tiers below it.
+pub struct PlanOutput {
+    pub records: Vec<Record>,
+    pub view: TableView,
+    pub tiers_below: Option<Vec<Record>>,
+}
+
+/// Plans and builds the records.
+pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
+    let loaded = load(args)?;
+    let inputs = Inputs {
+        workload: &loaded.workload,
+        targets: &loaded.targets,
+        catalog: &loaded.catalog,
+        prices: &loaded.prices,
+    };
+    let plans = plan(&inputs, &loaded.stages)?;
+    let tier_records: Vec<Record> = plans
+        .iter()
+        .flat_map(|p| p.tiers.iter().map(move |t| tier_record(p, t)))
+        .collect();
+    let title = format!(
+        "{} users ({} daily active), peak {} dynamic requests",
+        format_count(loaded.workload.users),
+        format_count(loaded.workload.dau()),
+        format_rate(loaded.workload.peak_rate_per_s())
+    );
+    if args.level == "tier" {
+        let view = TableView { columns: TIER_COLUMNS.to_vec(), title: Some(title) };
+        return Ok(PlanOutput { records: tier_records, view, tiers_below: None });
+    }
+    let stage_records = plans.iter().map(stage_record).collect();
+    let view = TableView {
+        columns: STAGE_COLUMNS.to_vec(),
+        title: Some(title),
+    };
+    let tiers_below = (plans.len() == 1).then_some(tier_records);
+    Ok(PlanOutput { records: stage_records, view, tiers_below })
+}
+
+const STAGE_COLUMNS: [&str; 10] = [
+    "stage",
+    "servers",
+    "p99_response_s",
+    "user_p99_s",
+    "usd_per_month",
+    "availability",
+    "bottleneck",
+    "meets_slo",
+    "recommended",
+    "reason",
+];
+
+pub const TIER_COLUMNS: [&str; 11] = [
+    "stage",
+    "tier",
+    "instance",
+    "servers",
+    "arrival_rate_per_s",
+    "utilization",
+    "p99_response_s",
+    "usd_per_month",
+    "availability",
+    "feasible",
+    "reason",
+];
+
+pub fn stage_record(p: &StagePlan) -> Record {
+    Record::new()
+        .float("users", Unit::Count, p.users)
+        .float("dau", Unit::Count, p.dau)
+        .text("stage", &p.id)
+        .int("stage_order", p.order)
+        .float("peak_rate_per_s", Unit::PerSecond, p.peak_rate_per_s)
+        .int("servers", p.servers)
+        .opt_float("mean_response_s", Unit::Seconds, p.mean_response_s)
+        .opt_float("p99_response_s", Unit::Seconds, p.p99_response_s)
+        .opt_float("user_p99_s", Unit::Seconds, p.user_p99_s)
+        .float("usd_per_month", Unit::Usd, p.usd_per_month)
+        .opt_float("usd_per_million_requests", Unit::Usd, p.usd_per_million_requests)
+        .opt_float("usd_per_dau_month", Unit::Usd, p.usd_per_dau_month)
+        .float("availability", Unit::Fraction, p.availability)
+        .float("downtime_min_per_month", Unit::Plain, p.downtime_min_per_month)
+        .text("spofs", p.spofs.join(", "))
+        .text("bottleneck", &p.bottleneck)
+        .boolean("feasible", p.feasible)
+        .boolean("meets_slo", p.meets_slo)
+        .boolean("recommended", p.recommended)
+        .text("reason", &p.reason)
+}
+
+pub fn tier_record(p: &StagePlan, t: &TierPlan) -> Record {
+    let queue = t.busiest_queue();
+    Record::new()
+        .float("users", Unit::Count, p.users)
+        .text("stage", &p.id)
+        .int("stage_order", p.order)
+        .text("tier", &t.name)
+        .text("kind", t.kind.as_str())
+        .text("instance", &t.instance)
+        .int("servers", t.servers)
+        .int("cores_per_server", t.cores_per_server as u64)
+        .float("arrival_rate_per_s", Unit::PerSecond, t.arrival_rate_per_s)
+        .float("service_time_s", Unit::Seconds, t.service_time_s)
+        .float("utilization", Unit::Fraction, t.utilization())
+        .opt_float("p_wait", Unit::Fraction, queue.map(|q| q.erlang_c()))
+        .opt_float(
+            "mean_response_s",
+            Unit::Seconds,
+            queue.and_then(|q| q.mean_response_s()),
+        )
+        .opt_float(
+            "p99_response_s",
+            Unit::Seconds,
+            queue.and_then(|q| q.response_quantile_s(0.99)),
+        )
+        .float("usd_per_month", Unit::Usd, t.usd_per_month)
+        .float("availability", Unit::Fraction, 1.0 - t.unavailability)
+        .boolean("spof", t.spof)
+        .boolean("feasible", t.feasible)
+        .text("reason", &t.reason)
+}

@@ -1,0 +1,285 @@
+//! Stage models: one TOML file per stage of the ladder, embedded in the
+//! binary so `scaleplan plan` works from any directory. A user may pass
+//! their own file (`--model FILE`); `scaleplan models show ID` prints a
+//! built-in one to start from.
+
+use crate::error::InputError;
+use crate::input::{self, parse_toml};
+use crate::queueing::Balancer;
+use serde::Deserialize;
+
+/// The built-in ladder, in order (DESIGN section 1).
+pub const BUILTIN: [(&str, &str); 10] = [
+    ("single-server", include_str!("../models/01-single-server.toml")),
+    ("split-db", include_str!("../models/02-split-db.toml")),
+    ("load-balancer", include_str!("../models/03-load-balancer.toml")),
+    ("db-replication", include_str!("../models/04-db-replication.toml")),
+    ("cache", include_str!("../models/05-cache.toml")),
+    ("cdn", include_str!("../models/06-cdn.toml")),
+    ("stateless-web", include_str!("../models/07-stateless-web.toml")),
+    ("multi-dc", include_str!("../models/08-multi-dc.toml")),
+    ("message-queue", include_str!("../models/09-message-queue.toml")),
+    ("sharding", include_str!("../models/10-sharding.toml")),
+];
+
+/// What a tier does; it decides which request streams reach it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TierKind {
+    /// Web, application and database on one box.
+    AllInOne,
+    /// A managed load balancer: billed, not sized.
+    Lb,
+    /// Web/application servers: dynamic requests (and static ones without a CDN).
+    Web,
+    /// One database server taking reads and writes.
+    Db,
+    /// The primary of a replicated database: writes (reads go to replicas).
+    DbPrimary,
+    /// Read replicas: reads, plus every write applied again.
+    DbReplica,
+    /// Shards of the database, each a primary of a fixed instance type.
+    DbShard,
+    /// A read-through cache in front of the database.
+    Cache,
+    /// A shared session store (stateless web servers).
+    Session,
+    /// Workers taking jobs from a message queue.
+    Worker,
+}
+
+impl TierKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TierKind::AllInOne => "all-in-one",
+            TierKind::Lb => "lb",
+            TierKind::Web => "web",
+            TierKind::Db => "db",
+            TierKind::DbPrimary => "db-primary",
+            TierKind::DbReplica => "db-replica",
+            TierKind::DbShard => "db-shard",
+            TierKind::Cache => "cache",
+            TierKind::Session => "session",
+            TierKind::Worker => "worker",
+        }
+    }
+
+    /// Tiers that hold the database's data (storage limit applies).
+    pub fn stores_data(&self) -> bool {
+        matches!(
+            self,
+            TierKind::AllInOne | TierKind::Db | TierKind::DbPrimary | TierKind::DbShard
+        )
+    }
+}
+
+/// `up`: one server, the smallest instance of its family that fits.
+/// `out`: a count of servers of one instance type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scale {
+    Up,
+    Out,
+}
+
+fn default_min() -> u64 {
+    1
+}
+
+/// One tier of a stage.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    pub name: String,
+    pub kind: TierKind,
+    pub scale: Scale,
+    /// Scale-up tiers: the instance family to climb (`m7i`, `r7i`).
+    #[serde(default)]
+    pub family: Option<String>,
+    /// Scale-out tiers: the instance type of every server.
+    #[serde(default)]
+    pub instance: Option<String>,
+    /// Least server count.
+    #[serde(default = "default_min")]
+    pub min: u64,
+    /// Size so that one server down keeps utilization under the failover ceiling.
+    #[serde(default)]
+    pub n_plus_one: bool,
+    /// Balancer in front of a scale-out tier (default round-robin).
+    #[serde(default, deserialize_with = "balancer_name")]
+    pub balancer: Option<Balancer>,
+}
+
+fn balancer_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Balancer>, D::Error> {
+    let text = String::deserialize(d)?;
+    text.parse().map(Some).map_err(serde::de::Error::custom)
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// When workers are sized for the daily mean, the queue absorbs the peak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorkerSizing {
+    #[default]
+    Peak,
+    Mean,
+}
+
+/// One stage of the ladder.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    pub id: String,
+    pub title: String,
+    /// Position on the ladder (1 = single server).
+    pub order: u64,
+    /// Static content served by a CDN instead of the web tier.
+    #[serde(default)]
+    pub cdn: bool,
+    /// The web farm follows the 24-hour profile (needs a session store).
+    #[serde(default)]
+    pub autoscale: bool,
+    /// Logs, metrics and automation are billed.
+    #[serde(default)]
+    pub monitoring: bool,
+    /// Data centers, each sized to take the others' traffic on failover.
+    #[serde(default = "one")]
+    pub data_centers: u64,
+    /// Share of users per data center (sums to 1); even when left out.
+    #[serde(default)]
+    pub dc_split: Vec<f64>,
+    /// Cache memory provisioned as a fraction of all cacheable bytes.
+    #[serde(default, deserialize_with = "optional_fraction")]
+    pub cache_fraction: Option<f64>,
+    /// Workers sized for the peak job rate, or for the daily mean.
+    #[serde(default)]
+    pub workers_sized_for: WorkerSizing,
+    /// Storage one database server can hold (a managed volume's limit).
+    #[serde(default, deserialize_with = "optional_bytes")]
+    pub max_db_storage: Option<f64>,
+    #[serde(rename = "tier")]
+    pub tiers: Vec<Tier>,
+}
+
+fn optional_fraction<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    input::fraction(d).map(Some)
+}
+
+fn optional_bytes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    input::bytes(d).map(Some)
+}
+
+/// One database volume's limit when a model does not say (64 TiB, the
+/// largest managed relational volume at the big clouds).
+pub const DEFAULT_MAX_DB_STORAGE_BYTES: f64 = 64.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0;
+
+/// Cache memory as a fraction of the cacheable bytes, when a model has a
+/// cache tier and does not say.
+pub const DEFAULT_CACHE_FRACTION: f64 = 0.1;
+
+impl Stage {
+    /// Parses and checks one stage file.
+    pub fn parse(text: &str, source: &str) -> Result<Stage, InputError> {
+        let stage: Stage = parse_toml(text, source)?;
+        stage.validate(text, source)?;
+        Ok(stage)
+    }
+
+    /// The built-in ladder.
+    pub fn builtin() -> Vec<Stage> {
+        BUILTIN
+            .iter()
+            .map(|(id, text)| Stage::parse(text, &format!("built-in model {id}")).expect("built-in models parse"))
+            .collect()
+    }
+
+    /// The built-in file of one stage, as TOML text.
+    pub fn builtin_text(id: &str) -> Option<&'static str> {
+        BUILTIN.iter().find(|(name, _)| *name == id).map(|(_, text)| *text)
+    }
+
+    pub fn tier(&self, kind: TierKind) -> Option<&Tier> {
+        self.tiers.iter().find(|t| t.kind == kind)
+    }
+
+    pub fn has(&self, kind: TierKind) -> bool {
+        self.tier(kind).is_some()
+    }
+
+    /// Share of traffic per data center.
+    pub fn dc_shares(&self) -> Vec<f64> {
+        if self.dc_split.is_empty() {
+            vec![1.0 / self.data_centers as f64; self.data_centers as usize]
+        } else {
+            self.dc_split.clone()
+        }
+    }
+
+    fn validate(&self, text: &str, source: &str) -> Result<(), InputError> {
+        let at = |key: &str, what: String| {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with(key))
+                .map_or(0, |i| i + 1);
+            InputError::new(format!("{source} line {line}: key `{key}`: {what}"))
+        };
+        if self.tiers.is_empty() {
+            return Err(InputError::new(format!(
+                "{source}: a stage needs at least one [[tier]]"
+            )));
+        }
+        if self.data_centers == 0 {
+            return Err(at("data_centers", "must be at least 1".into()));
+        }
+        if !self.dc_split.is_empty() {
+            let sum: f64 = self.dc_split.iter().sum();
+            if self.dc_split.len() as u64 != self.data_centers
+                || (sum - 1.0).abs() > 1e-6
+                || self.dc_split.iter().any(|w| *w <= 0.0)
+            {
+                return Err(at(
+                    "dc_split",
+                    format!("needs {} positive shares that sum to 1", self.data_centers),
+                ));
+            }
+        }
+        for tier in &self.tiers {
+            match (tier.scale, &tier.family, &tier.instance) {
+                (Scale::Up, None, _) => {
+                    return Err(at(
+                        "family",
+                        format!("tier `{}` scales up and needs a `family`", tier.name),
+                    ))
+                }
+                (Scale::Out, _, None) if tier.kind != TierKind::Lb => {
+                    return Err(at(
+                        "instance",
+                        format!("tier `{}` scales out and needs an `instance`", tier.name),
+                    ))
+                }
+                _ => {}
+            }
+        }
+        let dbs = self.tiers.iter().filter(|t| t.kind.stores_data()).count();
+        if dbs != 1 {
+            return Err(InputError::new(format!(
+                "{source}: a stage needs exactly one tier that stores the data (all-in-one, db, db-primary or db-shard), found {dbs}"
+            )));
+        }
+        if self.has(TierKind::DbReplica) && !(self.has(TierKind::DbPrimary) || self.has(TierKind::DbShard)) {
+            return Err(InputError::new(format!(
+                "{source}: a db-replica tier needs a db-primary or db-shard tier"
+            )));
+        }
+        if self.autoscale && !self.has(TierKind::Session) {
+            return Err(at(
+                "autoscale",
+                "an autoscaled web farm needs a session tier (sessions must leave the web servers)".into(),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,189 @@
+//! Request classes and their paths through the tiers (DESIGN §4): the
+//! server-side and user-side latency distributions of dynamic requests.
+//!
+//! Static requests are not in these numbers: they are served by the web
+//! tier or a CDN and the SLO is about dynamic requests.
+
+use super::{StageContext, TierPlan};
+use crate::latency::{self, Class, Visit};
+use crate::model::TierKind;
+use crate::queueing::Mmc;
+
+/// Mean, p99 (server side) and user p99 of dynamic requests, or `None`
+/// where a tier is unstable.
+pub struct Latency {
+    pub mean_s: Option<f64>,
+    pub p99_s: Option<f64>,
+    pub user_p99_s: Option<f64>,
+}
+
+/// The queue of `kind` in data center `dc` (the first one for global tiers).
+fn queue_of(tiers: &[TierPlan], kind: TierKind, dc: usize) -> Option<&Mmc> {
+    let tier = tiers.iter().find(|t| t.kind == kind)?;
+    tier.queues.get(dc).or(tier.queues.first())
+}
+
+impl StageContext<'_> {
+    pub(super) fn latency(&self, tiers: &[TierPlan]) -> Latency {
+        let server = self.classes(tiers, false);
+        let user = self.classes(tiers, true);
+        match (server, user) {
+            (Some(server), Some(user)) => Latency {
+                mean_s: latency::mean_s(&server).ok(),
+                p99_s: latency::quantile_s(&server, 0.99).ok(),
+                user_p99_s: latency::quantile_s(&user, 0.99).ok(),
+            },
+            _ => Latency {
+                mean_s: None,
+                p99_s: None,
+                user_p99_s: None,
+            },
+        }
+    }
+
+    /// Every dynamic request class in every data center, weighted by the
+    /// DC's share; with `with_client` the client's round trip is added.
+    fn classes(&self, tiers: &[TierPlan], with_client: bool) -> Option<Vec<Class>> {
+        let mut out = Vec::new();
+        for (dc, load) in self.loads.iter().enumerate() {
+            for class in self.dc_classes(tiers, dc)? {
+                let base = Class {
+                    probability: class.probability * load.normal,
+                    ..class
+                };
+                if with_client {
+                    out.extend(self.client_rtts().into_iter().map(|(share, rtt)| Class {
+                        probability: base.probability * share,
+                        fixed_s: base.fixed_s + rtt,
+                        visits: base.visits.clone(),
+                    }));
+                } else {
+                    out.push(base);
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// (share of users, round trip): geo routing puts everyone near a DC;
+    /// with one DC the far users pay the long round trip.
+    fn client_rtts(&self) -> Vec<(f64, f64)> {
+        let w = self.w();
+        if self.loads.len() > 1 {
+            vec![(1.0, w.client_rtt_near_s)]
+        } else {
+            vec![
+                (1.0 - w.far_user_fraction, w.client_rtt_near_s),
+                (w.far_user_fraction, w.client_rtt_far_s),
+            ]
+        }
+    }
+
+    /// Read classes (by number of cache misses) and the write class of one DC.
+    fn dc_classes(&self, tiers: &[TierPlan], dc: usize) -> Option<Vec<Class>> {
+        let w = self.w();
+        let front = self.front_visits(tiers, dc)?;
+        let queries_per_read = w.db_queries_per_read.round().max(0.0) as u64;
+        let queries_per_write = w.db_queries_per_write.round().max(0.0) as u64;
+        let (db_read, db_write) = self.db_queues(tiers, dc)?;
+        let cache = queue_of(tiers, TierKind::Cache, dc);
+        let mut classes = Vec::new();
+        for misses in 0..=queries_per_read {
+            let p = match cache {
+                Some(_) => binomial(queries_per_read, misses, 1.0 - self.hit_ratio),
+                None if misses == queries_per_read => 1.0,
+                None => 0.0,
+            };
+            if p <= 0.0 {
+                continue;
+            }
+            let mut visits = front.clone();
+            if let Some(c) = cache {
+                visits.extend(repeat(c, w.cache_op_s, queries_per_read + misses)?);
+            }
+            visits.extend(repeat(db_read, w.db_read_s, misses)?);
+            classes.push(self.class(w.read_fraction * p, visits, false));
+        }
+        let mut visits = front;
+        visits.extend(repeat(db_write, w.db_write_s, queries_per_write)?);
+        if let Some(c) = cache {
+            visits.extend(repeat(c, w.cache_op_s, queries_per_write)?);
+        }
+        let remote = self.remote_write_share(dc);
+        classes.push(self.class((1.0 - w.read_fraction) * (1.0 - remote), visits.clone(), false));
+        if remote > 0.0 {
+            classes.push(self.class((1.0 - w.read_fraction) * remote, visits, true));
+        }
+        Some(classes.into_iter().filter(|c| c.probability > 0.0).collect())
+    }
+
+    /// Visits every dynamic request makes before the data tiers: the web
+    /// (or all-in-one) server, and the session store once there is one.
+    fn front_visits(&self, tiers: &[TierPlan], dc: usize) -> Option<Vec<Visit>> {
+        let w = self.w();
+        let web_kind = if self.stage.has(TierKind::AllInOne) {
+            TierKind::AllInOne
+        } else {
+            TierKind::Web
+        };
+        let web = queue_of(tiers, web_kind, dc)?;
+        let mut visits = vec![Visit::from_mmc(web, super::demand::web_service_s(w, self.stage)).ok()?];
+        if let Some(session) = queue_of(tiers, TierKind::Session, dc) {
+            let lookups = w.session_lookups_per_request.round().max(0.0) as u64;
+            visits.extend(repeat(session, w.session_op_s, lookups)?);
+        }
+        Some(visits)
+    }
+
+    /// Where reads and writes go: replicas and the primary, the shards, the
+    /// one database, or the all-in-one box.
+    fn db_queues<'t>(&self, tiers: &'t [TierPlan], dc: usize) -> Option<(&'t Mmc, &'t Mmc)> {
+        for (read_kind, write_kind) in [
+            (TierKind::DbReplica, TierKind::DbPrimary),
+            (TierKind::DbReplica, TierKind::DbShard),
+            (TierKind::DbShard, TierKind::DbShard),
+            (TierKind::Db, TierKind::Db),
+            (TierKind::AllInOne, TierKind::AllInOne),
+        ] {
+            if let (Some(r), Some(w)) = (queue_of(tiers, read_kind, dc), queue_of(tiers, write_kind, dc)) {
+                return Some((r, w));
+            }
+        }
+        None
+    }
+
+    /// Share of a DC's writes that cross to the primary's DC (DC 0).
+    fn remote_write_share(&self, dc: usize) -> f64 {
+        if dc == 0 {
+            0.0
+        } else {
+            1.0
+        }
+    }
+
+    /// A class with its hops: one in-DC round trip per tier visit after the
+    /// first, one more behind a load balancer, and the inter-DC round trip
+    /// for a write that crosses to the primary.
+    fn class(&self, probability: f64, visits: Vec<Visit>, remote_write: bool) -> Class {
+        let w = self.w();
+        let lb_hop = if self.stage.has(TierKind::Lb) { 1.0 } else { 0.0 };
+        let hops = visits.len().saturating_sub(1) as f64 + lb_hop;
+        let inter_dc = if remote_write { w.inter_dc_rtt_s } else { 0.0 };
+        Class {
+            probability,
+            visits,
+            fixed_s: hops * w.hop_latency_s + inter_dc,
+        }
+    }
+}
+
+fn repeat(queue: &Mmc, service_s: f64, times: u64) -> Option<Vec<Visit>> {
+    let visit = Visit::from_mmc(queue, service_s).ok()?;
+    Some(vec![visit; times as usize])
+}
+
+/// `C(n, k)·p^k·(1 − p)^{n−k}`.
+fn binomial(n: u64, k: u64, p: f64) -> f64 {
+    let choose: f64 = (0..k).map(|i| (n - i) as f64 / (i + 1) as f64).product();
+    choose * p.powi(k as i32) * (1.0 - p).powi((n - k) as i32)
+}

@@ -1,0 +1,377 @@
+//! The tiers whose sizing needs more than their own streams: the cache
+//! (memory and hit ratio), the replicated and sharded database, the
+//! autoscaled web farm and the worker pool.
+
+use super::demand::{self, streams, Stream};
+use super::{dedup, StageContext, TierPlan};
+use crate::cache::{MemoryLayout, Policy, Popularity};
+use crate::cost::{self, Instance};
+use crate::error::InputError;
+use crate::model::{Tier, TierKind, WorkerSizing, DEFAULT_CACHE_FRACTION, DEFAULT_MAX_DB_STORAGE_BYTES};
+use crate::quantity::{format_bytes, format_count, format_duration};
+use crate::queueing::Mmc;
+use crate::replication::{size_replicas, ReplicaSizing, Replication};
+use crate::sharding::{size_to, Layout, Placement, SizeTarget, Sizing as ShardSizing};
+
+impl StageContext<'_> {
+    /// The cache: nodes enough for `cache_fraction` of all cacheable bytes
+    /// and for the operations; the hit ratio by Che's approximation (LRU)
+    /// for the memory those nodes provide.
+    pub(super) fn cache_tier(&mut self, tier: &Tier) -> Result<TierPlan, InputError> {
+        let w = self.w();
+        let instance = self.instance(tier)?;
+        let layout =
+            MemoryLayout::new(w.object_bytes).map_err(|e| InputError::new(format!("workload object_size: {e}")))?;
+        let popularity =
+            Popularity::new(w.cache_keys(), w.zipf_s).map_err(|e| InputError::new(format!("workload: {e}")))?;
+        let fraction = self.stage.cache_fraction.unwrap_or(DEFAULT_CACHE_FRACTION);
+        let wanted_bytes = fraction * layout.bytes_for(w.cache_keys());
+        let by_memory = (wanted_bytes / instance.memory_bytes()).ceil().max(tier.min as f64) as u64;
+        let hit = |nodes: u64| -> Result<f64, InputError> {
+            let items = layout
+                .items_in(nodes as f64 * instance.memory_bytes())
+                .min(w.cache_keys());
+            popularity
+                .hit_ratio_items(Policy::Lru, items)
+                .map(|r| r.hit_ratio)
+                .map_err(|e| InputError::new(format!("cache model: {e}")))
+        };
+        self.hit_ratio = hit(by_memory)?;
+        let min_tier = Tier {
+            min: by_memory,
+            ..tier.clone()
+        };
+        let mut plan = self.plain_tier(&min_tier)?;
+        // Nodes added for operations bring memory too: the hit ratio follows.
+        let per_dc = plan.servers / self.data_centers();
+        if per_dc > by_memory {
+            self.hit_ratio = hit(per_dc)?;
+        }
+        plan.name = tier.name.clone();
+        Ok(plan)
+    }
+
+    /// The primary (global, scale-up within its family) and the read
+    /// replicas in every data center, both of one instance type: the
+    /// smallest type on which the primary fits the writes and the replica
+    /// math finds a count (DESIGN §6).
+    pub(super) fn replicated_db(&mut self, tier: &Tier) -> Result<Vec<TierPlan>, InputError> {
+        let family = self.family(tier)?;
+        let largest = family
+            .last()
+            .copied()
+            .cloned()
+            .ok_or_else(|| InputError::new("empty family"))?;
+        let mut chosen = None;
+        for inst in &family {
+            let replicas = self.replicas_per_dc(inst, self.db_writes_per_s(), self.db_reads_per_s())?;
+            let primary_ok = self.primary_fits(inst, self.db_writes_per_s());
+            if primary_ok && replicas.iter().all(|r| r.feasible) {
+                chosen = Some(((*inst).clone(), replicas));
+                break;
+            }
+        }
+        let (instance, replicas) = match chosen {
+            Some(found) => found,
+            None => {
+                let replicas = self.replicas_per_dc(&largest, self.db_writes_per_s(), self.db_reads_per_s())?;
+                (largest, replicas)
+            }
+        };
+        self.primary = Some(instance.clone());
+        let writes = [Stream {
+            rate_per_s: self.db_writes_per_s(),
+            service_s: self.w().db_write_s,
+        }];
+        let primary = self.primary_plan(tier, &instance, &writes, 1);
+        let mut plans = vec![primary];
+        if let Some(replica_tier) = self.stage.tier(TierKind::DbReplica) {
+            plans.push(self.replica_plan(replica_tier, &instance, &replicas, 1));
+        }
+        Ok(plans)
+    }
+
+    fn db_writes_per_s(&self) -> f64 {
+        self.rates.db_writes_per_s(self.w())
+    }
+
+    fn db_reads_per_s(&self) -> f64 {
+        self.rates.db_reads_per_s(self.w(), self.hit_ratio)
+    }
+
+    fn primary_fits(&self, inst: &Instance, writes_per_s: f64) -> bool {
+        writes_per_s * self.w().db_write_s <= self.targets().max_util * inst.vcpu as f64
+    }
+
+    /// Replica sizing per data center: each DC's share of the reads (and
+    /// its failover share at the failover ceiling), every write applied.
+    fn replicas_per_dc(
+        &self,
+        inst: &Instance,
+        writes_per_s: f64,
+        reads_per_s: f64,
+    ) -> Result<Vec<ReplicaSizing>, InputError> {
+        let n_plus_one = self.stage.tier(TierKind::DbReplica).is_some_and(|t| t.n_plus_one);
+        let mut out = Vec::new();
+        for load in &self.loads {
+            let mut normal = Replication::new(
+                reads_per_s * load.normal,
+                writes_per_s,
+                self.w().db_read_s,
+                self.w().db_write_s,
+                inst.vcpu,
+            );
+            normal.apply_factor = self.w().replica_apply_factor;
+            normal.max_utilization = self.targets().max_util;
+            normal.failover_utilization = self.targets().failover_util;
+            normal.n_plus_one = n_plus_one;
+            let mut failover = normal.clone();
+            failover.read_rate_per_s = reads_per_s * load.failover;
+            failover.max_utilization = self.targets().failover_util;
+            failover.n_plus_one = false;
+            let err = |e: crate::replication::ReplicationError| InputError::new(format!("replica sizing: {e}"));
+            let a = size_replicas(&normal).map_err(err)?;
+            let b = size_replicas(&failover).map_err(err)?;
+            out.push(if b.replicas > a.replicas && a.feasible { b } else { a });
+        }
+        Ok(out)
+    }
+
+    fn primary_plan(&self, tier: &Tier, inst: &Instance, writes: &[Stream], copies: u64) -> TierPlan {
+        let (rate, service) = demand::combine(writes);
+        let queue = Mmc::new(rate / copies as f64, service, inst.vcpu as u64).ok();
+        let fits = self.primary_fits(inst, rate / copies as f64);
+        let storage = self.storage_problem(tier);
+        let mut reasons = Vec::new();
+        if !fits {
+            reasons.push(format!(
+                "largest instance {} ({} vCPU) would run at {:.0}% utilization on writes, above the {:.0}% ceiling",
+                inst.name,
+                inst.vcpu,
+                100.0 * rate / copies as f64 * service / inst.vcpu as f64,
+                100.0 * self.targets().max_util
+            ));
+        }
+        reasons.extend(storage.clone());
+        TierPlan {
+            name: tier.name.clone(),
+            kind: tier.kind,
+            instance: inst.name.clone(),
+            servers: copies,
+            mean_servers: copies as f64,
+            cores_per_server: inst.vcpu,
+            arrival_rate_per_s: rate,
+            service_time_s: service,
+            queues: queue.into_iter().collect(),
+            usd_per_month: cost::instances_usd_per_month(inst, copies as f64),
+            unavailability: self.standby_unavailability(),
+            spof: !self.stage.has(TierKind::DbReplica),
+            feasible: fits && storage.is_none(),
+            reason: reasons.join("; "),
+        }
+    }
+
+    fn standby_unavailability(&self) -> f64 {
+        let a = self.targets().instance_availability;
+        if self.stage.has(TierKind::DbReplica) {
+            1.0 - crate::availability::standby_pair(a).unwrap_or(a)
+        } else {
+            1.0 - a
+        }
+    }
+
+    /// Replicas in every data center (times `groups` shards).
+    fn replica_plan(&mut self, tier: &Tier, inst: &Instance, per_dc: &[ReplicaSizing], groups: u64) -> TierPlan {
+        let servers: u64 = per_dc.iter().map(|r| r.replicas).sum::<u64>() * groups;
+        self.replica_servers = servers;
+        let apply_s = self.w().db_write_s * self.w().replica_apply_factor;
+        let queues = per_dc
+            .iter()
+            .filter_map(|r| replica_queue(r, inst, self.w().db_read_s, apply_s))
+            .collect();
+        let reasons = dedup(
+            per_dc
+                .iter()
+                .map(|r| r.reason.clone())
+                .filter(|r| !r.is_empty())
+                .collect(),
+        );
+        let first = &per_dc[0];
+        let needed = ((first.read_rate_per_s * self.w().db_read_s / self.targets().failover_util / inst.vcpu as f64
+            + first.write_rate_per_s * self.w().db_write_s * first.replicas as f64 / inst.vcpu as f64)
+            / first.replicas.max(1) as f64)
+            .ceil()
+            .clamp(1.0, first.replicas.max(1) as f64) as u64;
+        let a = self.targets().instance_availability;
+        let unavailability =
+            crate::availability::k_of_n_unavailability(needed, first.replicas.max(1), a).unwrap_or(1.0);
+        TierPlan {
+            name: tier.name.clone(),
+            kind: tier.kind,
+            instance: inst.name.clone(),
+            servers,
+            mean_servers: servers as f64,
+            cores_per_server: inst.vcpu,
+            arrival_rate_per_s: (per_dc.iter().map(|r| r.read_rate_per_s).sum::<f64>() + first.write_rate_per_s)
+                * groups as f64,
+            service_time_s: self.w().db_read_s,
+            queues,
+            usd_per_month: cost::instances_usd_per_month(inst, servers as f64),
+            unavailability,
+            spof: false,
+            feasible: per_dc.iter().all(|r| r.feasible),
+            reason: reasons.join("; "),
+        }
+    }
+
+    /// The web farm following the 24-hour profile: sized hour by hour for
+    /// cost, at the peak hour for servers and latency.
+    pub(super) fn autoscaled_web(&self, tier: &Tier) -> Result<TierPlan, InputError> {
+        let profile = demand::daily_profile(self.w().peak_factor);
+        let mut hourly_servers = 0.0;
+        for multiplier in profile {
+            let rates = self.rates.scaled(multiplier / self.w().peak_factor);
+            let s = streams(tier.kind, self.w(), self.stage, &rates, self.hit_ratio);
+            hourly_servers += self.sized(tier, &s, None)?.servers as f64;
+        }
+        let s = streams(tier.kind, self.w(), self.stage, &self.rates, self.hit_ratio);
+        self.sized(tier, &s, Some(hourly_servers / 24.0))
+    }
+
+    /// Workers on the job stream: sized for the peak job rate, or for the
+    /// daily mean with the queue absorbing the peak (backlog reported).
+    pub(super) fn worker_tier(&self, tier: &Tier) -> Result<TierPlan, InputError> {
+        let w = self.w();
+        let mean_jobs = self.rates.jobs_per_s / w.peak_factor;
+        let rate = match self.stage.workers_sized_for {
+            WorkerSizing::Peak => self.rates.jobs_per_s,
+            WorkerSizing::Mean => mean_jobs,
+        };
+        let s = [Stream {
+            rate_per_s: rate,
+            service_s: w.job_cpu_s,
+        }];
+        let mut plan = self.sized(tier, &s, None)?;
+        if self.stage.workers_sized_for == WorkerSizing::Mean {
+            let capacity_per_s =
+                plan.servers as f64 * plan.cores_per_server as f64 * self.targets().max_util / w.job_cpu_s;
+            let backlog = peak_backlog(mean_jobs, capacity_per_s, &demand::daily_profile(w.peak_factor));
+            if backlog > 0.0 {
+                plan.reason = format!(
+                    "workers sized for the daily mean: at peak {} jobs back up ({}), drained in {}",
+                    format_count(backlog),
+                    format_bytes(backlog * w.write_bytes),
+                    format_duration(backlog / (capacity_per_s - mean_jobs).max(1e-9))
+                );
+            }
+        }
+        Ok(plan)
+    }
+}
+
+/// The queue a read joins on one replica: reads `λ_r/n` and applied writes
+/// `λ_w` (each `α·S_w`) on `k` cores, with the rate-weighted mean service.
+fn replica_queue(r: &ReplicaSizing, inst: &Instance, read_s: f64, apply_s: f64) -> Option<Mmc> {
+    let reads = r.read_rate_per_s / r.replicas.max(1) as f64;
+    let rate = reads + r.write_rate_per_s;
+    let service = if rate > 0.0 {
+        (reads * read_s + r.write_rate_per_s * apply_s) / rate
+    } else {
+        read_s
+    };
+    Mmc::new(rate, service, inst.vcpu as u64).ok()
+}
+
+/// Largest backlog over the day when jobs arrive at `mean·h(t)` and are
+/// served at `capacity` per second.
+fn peak_backlog(mean_per_s: f64, capacity_per_s: f64, profile: &[f64; 24]) -> f64 {
+    let mut backlog: f64 = 0.0;
+    let mut worst: f64 = 0.0;
+    // Two days, so a backlog carried over midnight is counted.
+    for h in profile.iter().chain(profile.iter()) {
+        backlog = (backlog + (mean_per_s * h - capacity_per_s) * 3600.0).max(0.0);
+        worst = worst.max(backlog);
+    }
+    worst
+}
+
+impl StageContext<'_> {
+    /// Shards by user id (hash placement), each a primary of the tier's
+    /// instance type: the least count whose hottest shard (DESIGN §6 skew)
+    /// keeps its writes under `u_max` and its bytes under the volume limit;
+    /// replicas per shard sized on the hottest shard's reads. A shard down
+    /// takes out only its own users, so the tier's unavailability is one
+    /// shard's (user-weighted), not the product over shards.
+    pub(super) fn sharded_db(&mut self, tier: &Tier) -> Result<Vec<TierPlan>, InputError> {
+        let w = self.w();
+        let instance = self.instance(tier)?;
+        let layout = Layout {
+            keys: w.users.max(1.0) as u64,
+            zipf_s: w.shard_key_zipf,
+            placement: Placement::Hash,
+            vnodes: 1,
+        };
+        // A shard's writes must fit its primary's cores and, with replicas,
+        // one apply thread on each replica (both at the utilization ceiling).
+        let primary_capacity = self.targets().max_util * instance.vcpu as f64 / w.db_write_s;
+        let apply_capacity = self.targets().max_util / (w.db_write_s * w.replica_apply_factor).max(1e-300);
+        let has_replicas = self.stage.has(TierKind::DbReplica);
+        let target = SizeTarget {
+            total_rate_per_s: self.db_writes_per_s(),
+            shard_capacity_rate_per_s: if has_replicas {
+                primary_capacity.min(apply_capacity)
+            } else {
+                primary_capacity
+            },
+            stored_bytes: w.stored_bytes(),
+            shard_storage_bytes: Some(self.stage.max_db_storage.unwrap_or(DEFAULT_MAX_DB_STORAGE_BYTES)),
+        };
+        let err = |e: crate::sharding::ShardError| InputError::new(format!("shard sizing: {e}"));
+        let (shards, hottest_share, ceiling) = match size_to(&layout, &target).map_err(err)? {
+            ShardSizing::Fits(fit) => (
+                fit.shards,
+                fit.hottest_shard_rate_per_s / target.total_rate_per_s.max(1e-300),
+                None,
+            ),
+            ShardSizing::Infeasible(ceiling) => (1, 1.0, Some(ceiling.to_string())),
+        };
+        let hottest_share = if target.total_rate_per_s > 0.0 {
+            hottest_share
+        } else {
+            1.0 / shards as f64
+        };
+        self.shards = Some(shards);
+        self.primary = Some(instance.clone());
+        let writes = [Stream {
+            rate_per_s: self.db_writes_per_s(),
+            service_s: w.db_write_s,
+        }];
+        let mut primary = self.primary_plan(
+            tier,
+            &instance,
+            &[Stream {
+                rate_per_s: writes[0].rate_per_s * hottest_share,
+                ..writes[0]
+            }],
+            1,
+        );
+        primary.servers = shards;
+        primary.mean_servers = shards as f64;
+        primary.arrival_rate_per_s = writes[0].rate_per_s;
+        primary.usd_per_month = cost::instances_usd_per_month(&instance, shards as f64);
+        if let Some(c) = ceiling {
+            primary.feasible = false;
+            primary.reason = c;
+        }
+        let mut plans = vec![primary];
+        if let Some(replica_tier) = self.stage.tier(TierKind::DbReplica) {
+            let per_dc = self.replicas_per_dc(
+                &instance,
+                self.db_writes_per_s() * hottest_share,
+                self.db_reads_per_s() * hottest_share,
+            )?;
+            plans.push(self.replica_plan(replica_tier, &instance, &per_dc, shards));
+        }
+        Ok(plans)
+    }
+}

@@ -1,0 +1,1288 @@
+//! Shard skew, resharding and storage exhaustion (DESIGN §6).
+//!
+//! `S` shards hold `K` keys whose request popularity is Zipf with exponent
+//! `s` (`p_1 ≥ p_2 ≥ …`, `Σ p_i = 1`). The load of a shard is the sum of the
+//! popularities of its keys, so the mean shard load is `1/S` and the skew is
+//! `S · E[max shard load]`.
+//!
+//! How the expected maximum is computed (and why it differs in two small
+//! ways from the first-cut formula in DESIGN §6):
+//!
+//! * The hottest key is placed explicitly. Its shard `A` carries `p_1` plus
+//!   a share of the rest; the other `S − 1` shards carry only the rest, and
+//!   `E[max] = ∫ (1 − F_A(x − p_1)·F_O(x)^{S−1}) dx`. This reduces to
+//!   `max(1/S + σ·m_S, p_1 + (1 − p_1)/S)` at both ends and is smooth where
+//!   the two terms cross.
+//! * The rest (keys 2..K, mass `r = 1 − p_1`) is treated as `λ` equal keys
+//!   of weight `c`, matched on mean and variance: `c = Σ' p_i² / r`,
+//!   `λ = r / c` (for `s = 0` this is exactly `K − 1` keys of `1/K`).
+//! * With few effective keys per shard (`m = λ/S < 200`) the counts are
+//!   discrete and skewed: Poisson(`m`) per shard for hash placement, and a
+//!   Poisson–Gamma (negative binomial) mixture for a consistent-hash ring.
+//!   Above that, a normal (hash) or moment-matched Gamma (ring) is used.
+//! * Loads sum to 1, so they are not independent. For the *expected* maximum
+//!   this does not matter: multinomial counts are iid Poisson counts
+//!   conditioned on their total, and normalized iid Gammas (common rate) are
+//!   exactly the Dirichlet ring shares and independent of the total. So the
+//!   iid variance is `Σ p_i²/S`, without DESIGN's `(1 − 1/S)` factor (that is
+//!   the marginal variance; using it under-states the excess by
+//!   `1 − √(1 − 1/S)`, e.g. 29 % at `S = 2`).
+//!
+//! `modulo` placement with ids unrelated to popularity is random placement
+//! for load and for key counts, so its skew is computed as for `hash`; the
+//! placements differ in resharding.
+
+use std::fmt;
+use std::str::FromStr;
+
+use statrs::function::erf::{erfc, erfc_inv};
+use statrs::function::gamma::{checked_gamma_lr, checked_gamma_ur, ln_gamma};
+
+use crate::zipf::{harmonic, sum_of_squares, top_share};
+
+/// Largest shard count `size_to` will consider.
+pub const MAX_SHARDS: u64 = 1 << 24;
+
+/// Effective keys per shard below which counts are modelled as discrete.
+const DISCRETE_MEAN_LIMIT: f64 = 200.0;
+/// Tail mass treated as zero when bracketing and truncating distributions.
+const TAIL: f64 = 1e-17;
+/// Simpson intervals over the bracketed window of the maximum.
+const SIMPSON_INTERVALS: usize = 512;
+/// Bisection steps (the window shrinks by 2^-64, below f64 resolution).
+const BISECTION_STEPS: usize = 64;
+/// Quantile reported as `skew_p95`.
+const P95: f64 = 0.95;
+
+// ---------------------------------------------------------------------------
+// Inputs and errors
+// ---------------------------------------------------------------------------
+
+/// How keys are mapped to shards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// `hash(key) mod S`.
+    Hash,
+    /// `id mod S` over dense ids `0..K` unrelated to popularity.
+    Modulo,
+    /// A consistent-hash ring with `V` virtual nodes per shard.
+    Consistent,
+}
+
+impl Placement {
+    /// Accepted spellings, as listed in error messages.
+    pub const ACCEPTED: &'static str = "hash, modulo, consistent";
+
+    /// The name used in output (and accepted by `FromStr`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Placement::Hash => "hash",
+            Placement::Modulo => "modulo",
+            Placement::Consistent => "consistent",
+        }
+    }
+}
+
+impl fmt::Display for Placement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Placement {
+    type Err = ShardError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "hash" => Ok(Placement::Hash),
+            "modulo" | "mod" => Ok(Placement::Modulo),
+            "consistent" => Ok(Placement::Consistent),
+            _ => Err(ShardError::Placement(text.to_string())),
+        }
+    }
+}
+
+/// An invalid input, named by the command-line flag that carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShardError {
+    /// Shard count below 1.
+    Shards(u64),
+    /// Key count below 1.
+    Keys(u64),
+    /// Zipf exponent negative or not finite.
+    Zipf(f64),
+    /// Virtual nodes per shard below 1.
+    Vnodes(u64),
+    /// Resharding target below 1.
+    ReshardTo(u64),
+    /// Move bandwidth not a finite positive number of bytes per second.
+    Bandwidth(f64),
+    /// Growth negative or not finite.
+    Growth(f64),
+    /// Per-shard storage not a finite positive number of bytes.
+    ShardStorage(f64),
+    /// Per-shard request capacity not a finite positive rate.
+    SizeTo(f64),
+    /// Total request rate negative or not finite.
+    Rate(f64),
+    /// Stored bytes negative or not finite.
+    StoredBytes(f64),
+    /// Unknown placement name.
+    Placement(String),
+}
+
+impl ShardError {
+    /// The command-line flag whose value was rejected.
+    pub fn flag(&self) -> &'static str {
+        match self {
+            ShardError::Shards(_) => "--shards",
+            ShardError::Keys(_) => "--keys",
+            ShardError::Zipf(_) => "--zipf",
+            ShardError::Vnodes(_) => "--vnodes",
+            ShardError::ReshardTo(_) => "--reshard-to",
+            ShardError::Bandwidth(_) => "--bandwidth",
+            ShardError::Growth(_) => "--growth",
+            ShardError::ShardStorage(_) => "--shard-storage",
+            ShardError::SizeTo(_) => "--size-to",
+            ShardError::Rate(_) => "--rate",
+            ShardError::StoredBytes(_) => "--stored",
+            ShardError::Placement(_) => "--placement",
+        }
+    }
+}
+
+impl fmt::Display for ShardError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let flag = self.flag();
+        match self {
+            ShardError::Shards(v) | ShardError::Keys(v) | ShardError::Vnodes(v) => {
+                write!(f, "{flag} must be at least 1, got {v}")
+            }
+            ShardError::ReshardTo(v) => write!(f, "{flag} must be at least 1 shard, got {v}"),
+            ShardError::Zipf(v) => write!(f, "{flag} must be a finite exponent ≥ 0, got {v}"),
+            ShardError::Bandwidth(v) => {
+                write!(f, "{flag} must be a finite rate > 0 bytes/s, got {v}")
+            }
+            ShardError::Growth(v) => write!(f, "{flag} must be finite and ≥ 0 per month, got {v}"),
+            ShardError::ShardStorage(v) => write!(f, "{flag} must be finite and > 0 bytes, got {v}"),
+            ShardError::SizeTo(v) => write!(f, "{flag} must be a finite rate > 0 per second, got {v}"),
+            ShardError::Rate(v) => write!(f, "{flag} must be a finite rate ≥ 0 per second, got {v}"),
+            ShardError::StoredBytes(v) => write!(f, "{flag} must be finite and ≥ 0 bytes, got {v}"),
+            ShardError::Placement(v) => write!(
+                f,
+                "{flag}: unknown placement '{v}'; expected one of {}",
+                Placement::ACCEPTED
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ShardError {}
+
+/// The key space and how it is placed (everything but the shard count).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Layout {
+    /// Number of distinct keys `K` (≥ 1).
+    pub keys: u64,
+    /// Zipf exponent `s` of key popularity (finite, ≥ 0).
+    pub zipf_s: f64,
+    /// Placement scheme.
+    pub placement: Placement,
+    /// Virtual nodes per shard `V` (≥ 1); used by `Consistent` only.
+    pub vnodes: u64,
+}
+
+impl Layout {
+    /// Checks `keys ≥ 1`, `zipf_s` finite `≥ 0` and `vnodes ≥ 1`.
+    pub fn validate(&self) -> Result<(), ShardError> {
+        if self.keys < 1 {
+            return Err(ShardError::Keys(self.keys));
+        }
+        if !(self.zipf_s.is_finite() && self.zipf_s >= 0.0) {
+            return Err(ShardError::Zipf(self.zipf_s));
+        }
+        if self.vnodes < 1 {
+            return Err(ShardError::Vnodes(self.vnodes));
+        }
+        Ok(())
+    }
+
+    /// `Some(V)` for a consistent-hash ring, `None` otherwise.
+    pub fn ring_vnodes(&self) -> Option<u64> {
+        (self.placement == Placement::Consistent).then_some(self.vnodes)
+    }
+}
+
+fn check_shards(shards: u64) -> Result<(), ShardError> {
+    if shards < 1 {
+        return Err(ShardError::Shards(shards));
+    }
+    Ok(())
+}
+
+fn check_non_negative(value: f64, err: fn(f64) -> ShardError) -> Result<f64, ShardError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(err(value))
+    }
+}
+
+fn check_positive(value: f64, err: fn(f64) -> ShardError) -> Result<f64, ShardError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(err(value))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Maximum of iid variables: primitives
+// ---------------------------------------------------------------------------
+
+/// Expected maximum `m_n` of `n` iid standard normal variables.
+///
+/// ```text
+/// m_n = ∫ x · n·φ(x)·Φ(x)^{n−1} dx = x_lo + ∫_{x_lo}^{x_hi} (1 − Φ(x)^n) dx
+/// ```
+/// where `φ`, `Φ` are the standard normal density and CDF, and the window
+/// `[x_lo, x_hi]` is where `Φ^n` rises from 1e-17 to `1 − 1e-17` (Simpson
+/// rule, 512 intervals; relative error below 1e-8 for any `n`). No
+/// `√(2 ln n)` asymptotics are used. Edges: `n ≤ 1` gives 0.
+///
+/// ```
+/// let m2 = scaleplan::sharding::expected_max_std_normal(2);
+/// assert!((m2 - 0.5641895835).abs() < 1e-8); // 1/√π
+/// ```
+pub fn expected_max_std_normal(n: u64) -> f64 {
+    if n <= 1 {
+        return 0.0;
+    }
+    let law = Law::Normal { mean: 0.0, sd: 1.0 };
+    MaxOf::identical(law, n as f64).expected_and_quantile(P95).0
+}
+
+/// Quantile of the maximum of `n` iid standard normals.
+///
+/// ```text
+/// F_max(x) = Φ(x)^n   ⇒   x_p = Φ^{-1}(p^{1/n})
+/// ```
+/// where `p` is the probability level. Edges: `None` unless `0 < p < 1`
+/// and `n ≥ 1`.
+pub fn std_normal_max_quantile(n: u64, p: f64) -> Option<f64> {
+    if n < 1 || !(p > 0.0 && p < 1.0) {
+        return None;
+    }
+    // 1 − p^{1/n}, computed without cancellation for large n.
+    let upper = -(p.ln() / n as f64).exp_m1();
+    Some(std::f64::consts::SQRT_2 * erfc_inv(2.0 * upper))
+}
+
+/// Expected maximum of `n` iid Poisson counts with mean `mean`.
+///
+/// ```text
+/// E[max] = Σ_{x ≥ 0} (1 − F(x)^n),   F(x) = Σ_{j ≤ x} e^{−μ} μ^j / j!
+/// ```
+/// where `μ` is the mean. The sum runs until `n·(1 − F(x))` is below 1e-17.
+/// Edges: `n = 0` or `mean ≤ 0` (or not finite) gives 0.
+pub fn expected_max_poisson(n: u64, mean: f64) -> f64 {
+    if n == 0 || !(mean.is_finite() && mean > 0.0) {
+        return 0.0;
+    }
+    let table = CountTable::new(CountLaw::Poisson { mean }, n as f64);
+    CountMax {
+        hot_units: 0.0,
+        hot: &table,
+        other: &table,
+        others: (n - 1) as f64,
+    }
+    .expected_and_quantile(P95)
+    .0
+}
+
+/// Skew of the ring shares alone: `S · E[max_j G_j]` for a consistent-hash
+/// ring of `S` shards with `V` virtual nodes each.
+///
+/// ```text
+/// G_j ~ Gamma(shape V, rate S·V),   E[max] = ∫ (1 − F_G(x)^S) dx
+/// ```
+/// where `G_j` is shard `j`'s share of the ring (sum of `V` exponential
+/// arcs, mean `1/S`). For `V = 1` this is exactly the harmonic number
+/// `H_S`. Edges: `shards ≤ 1` gives 1; `vnodes = 0` is treated as 1.
+pub fn ring_share_skew(shards: u64, vnodes: u64) -> f64 {
+    if shards <= 1 {
+        return 1.0;
+    }
+    let s = shards as f64;
+    let v = vnodes.max(1) as f64;
+    let law = Law::Gamma { shape: v, rate: s * v };
+    s * MaxOf::identical(law, s).expected_and_quantile(P95).0
+}
+
+// ---------------------------------------------------------------------------
+// Load skew
+// ---------------------------------------------------------------------------
+
+/// Load skew of `S` shards: the hottest shard relative to the mean.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Skew {
+    /// `S · E[max shard load]` (≥ 1).
+    pub skew: f64,
+    /// 95th percentile of `S · max shard load` over random placements.
+    pub skew_p95: Option<f64>,
+    /// Popularity of the most requested key, `p_1`.
+    pub hottest_key_share: f64,
+    /// Expected share of all requests on the hottest shard, `E[max]`.
+    pub hottest_shard_share: f64,
+}
+
+/// Expected max/mean load ratio of `shards` shards under `layout`.
+///
+/// ```text
+/// skew = S · E[max_j L_j],   L_A = p_1 + r·R_A,   L_j = r·R_j (j ≠ A)
+/// E[max] = ∫ (1 − F_A(x − p_1) · F_O(x)^{S−1}) dx
+/// ```
+/// where `S` is the shard count, `p_1` the hottest key's popularity (on
+/// shard `A`), `r = 1 − p_1` the rest, and `R_j` the share of the rest on
+/// shard `j`. The rest is `λ = r²/Σ'p_i²` equal keys (Σ' over keys 2..K),
+/// `m = λ/S` per shard:
+/// - hash/modulo, `m < 200`: `r·R_j = c·N_j`, `c = r/λ`, `N_j ~ Poisson(m)`;
+///   `m ≥ 200`: normal, mean `r/S`, variance `Σ'p_i²/S`.
+/// - consistent, `V` vnodes: ring shares `G_O ~ Gamma(V, β)`, `G_A ~
+///   Gamma(V+1, β)` (the hottest key lands on a shard in proportion to its
+///   share), `β = S·V + 1`; `m < 200`: `N_j ~ Poisson(λ·G_j)`, i.e.
+///   negative binomial; `m ≥ 200`: Gamma matched to mean `r·E[G]` and
+///   variance `r²·Var[G] + c·r·E[G]` (ring and key variances add).
+///
+/// Edges: `S = 1` gives skew 1; `K = 1` gives skew `S`; the share is
+/// capped at 1.
+///
+/// ```
+/// use scaleplan::sharding::{skew, Layout, Placement};
+/// let layout = Layout { keys: 1_000_000, zipf_s: 0.0, placement: Placement::Hash, vnodes: 1 };
+/// let s = skew(&layout, 64).unwrap();
+/// assert!((s.skew - 1.0187).abs() < 0.002);
+/// ```
+pub fn skew(layout: &Layout, shards: u64) -> Result<Skew, ShardError> {
+    layout.validate()?;
+    check_shards(shards)?;
+    Ok(load_skew(layout, shards))
+}
+
+/// Key-count skew: `S · E[max keys on a shard] / K`, the skew of stored
+/// bytes when keys have similar sizes.
+///
+/// ```text
+/// count_skew = skew(K, s = 0, placement, V)
+/// ```
+/// Edges: as `skew`.
+pub fn count_skew(layout: &Layout, shards: u64) -> Result<f64, ShardError> {
+    layout.validate()?;
+    check_shards(shards)?;
+    Ok(key_count_skew(layout, shards))
+}
+
+fn key_count_skew(layout: &Layout, shards: u64) -> f64 {
+    let uniform = Layout { zipf_s: 0.0, ..*layout };
+    load_skew(&uniform, shards).skew
+}
+
+fn load_skew(layout: &Layout, shards: u64) -> Skew {
+    let pop = Popularity::new(layout.keys, layout.zipf_s);
+    let s = shards as f64;
+    let (share, p95) = if shards == 1 {
+        (1.0, 1.0)
+    } else {
+        max_share(&pop, s, layout.ring_vnodes())
+    };
+    Skew {
+        skew: s * share.min(1.0),
+        skew_p95: Some(s * p95.min(1.0)),
+        hottest_key_share: pop.hot,
+        hottest_shard_share: share.min(1.0),
+    }
+}
+
+/// Zipf popularity summarised for the skew model.
+struct Popularity {
+    /// `p_1`.
+    hot: f64,
+    /// `1 − p_1`.
+    rest: f64,
+    /// `Σ_{i ≥ 2} p_i²`.
+    rest_sq: f64,
+}
+
+impl Popularity {
+    fn new(keys: u64, s: f64) -> Self {
+        let k = keys as f64;
+        let hot = top_share(k, s);
+        // Exact for K = 1 (H = 1); clamps rounding when p_1 dominates.
+        let rest = if keys == 1 { 0.0 } else { 1.0 - hot };
+        let rest_sq = (sum_of_squares(k, s) - hot * hot).max(0.0);
+        debug_assert!(harmonic(k, s) >= 1.0);
+        Popularity { hot, rest, rest_sq }
+    }
+}
+
+/// `(E[max share], 95th percentile of the max share)` for `s ≥ 2` shards.
+fn max_share(pop: &Popularity, s: f64, vnodes: Option<u64>) -> (f64, f64) {
+    let ring = vnodes.map(|v| Ring::new(s, v as f64));
+    if pop.rest <= 0.0 || pop.rest_sq <= f64::MIN_POSITIVE {
+        // The rest carries no variance: the hot shard is the maximum.
+        let rest_share = ring.map_or(1.0 / s, |g| g.mean_hot());
+        let share = pop.hot + pop.rest * rest_share;
+        return (share, share);
+    }
+    let unit = pop.rest_sq / pop.rest;
+    let lambda = pop.rest / unit;
+    if lambda / s < DISCRETE_MEAN_LIMIT {
+        let (hot_law, other_law) = match ring {
+            None => (
+                CountLaw::Poisson { mean: lambda / s },
+                CountLaw::Poisson { mean: lambda / s },
+            ),
+            Some(g) => (g.counts(g.shape_hot(), lambda), g.counts(g.shape, lambda)),
+        };
+        let hot = CountTable::new(hot_law, s);
+        let other = CountTable::new(other_law, s);
+        let (e, q) = CountMax {
+            hot_units: pop.hot / unit,
+            hot: &hot,
+            other: &other,
+            others: s - 1.0,
+        }
+        .expected_and_quantile(P95);
+        return (e * unit, q * unit);
+    }
+    let (hot_law, other_law) = match ring {
+        None => {
+            let law = Law::Normal {
+                mean: pop.rest / s,
+                sd: (pop.rest_sq / s).sqrt(),
+            };
+            (law, law)
+        }
+        Some(g) => (g.loads(g.shape_hot(), pop.rest, unit), g.loads(g.shape, pop.rest, unit)),
+    };
+    let model = MaxOf {
+        hot: pop.hot,
+        hot_law,
+        other_law,
+        others: s - 1.0,
+    };
+    model.expected_and_quantile(P95)
+}
+
+/// Ring shares as iid Gammas with common rate `β = S·V + 1`: normalized,
+/// they are the Dirichlet(V+1, V, …, V) shares given the hottest key's
+/// shard, and their maximum scales exactly with the (unit-mean) total.
+#[derive(Clone, Copy)]
+struct Ring {
+    shape: f64,
+    rate: f64,
+}
+
+impl Ring {
+    fn new(s: f64, v: f64) -> Self {
+        Ring {
+            shape: v,
+            rate: s * v + 1.0,
+        }
+    }
+
+    fn shape_hot(self) -> f64 {
+        self.shape + 1.0
+    }
+
+    fn mean_hot(self) -> f64 {
+        self.shape_hot() / self.rate
+    }
+
+    /// Counts of `λ` equal keys on a shard of share `Gamma(shape, β)`.
+    fn counts(self, shape: f64, lambda: f64) -> CountLaw {
+        CountLaw::NegBin {
+            shape,
+            ln_p: -(lambda / self.rate).ln_1p(),
+            ln_q: (lambda / (self.rate + lambda)).ln(),
+        }
+    }
+
+    /// Gamma with the mean and variance of `r·G + key noise`.
+    fn loads(self, shape: f64, rest: f64, unit: f64) -> Law {
+        let share_mean = shape / self.rate;
+        let mean = rest * share_mean;
+        let var = rest * rest * shape / (self.rate * self.rate) + unit * mean;
+        Law::Gamma {
+            shape: mean * mean / var,
+            rate: mean / var,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Continuous maximum: F_max(x) = F_A(x − hot) · F_O(x)^{others}
+// ---------------------------------------------------------------------------
+
+#[derive(Clone, Copy)]
+enum Law {
+    Normal { mean: f64, sd: f64 },
+    Gamma { shape: f64, rate: f64 },
+}
+
+impl Law {
+    /// `ln F(x)`, accurate in both tails.
+    fn ln_cdf(self, x: f64) -> f64 {
+        match self {
+            Law::Normal { mean, sd } => {
+                let z = (x - mean) / sd;
+                if z < 0.0 {
+                    (0.5 * erfc(-z / std::f64::consts::SQRT_2)).ln()
+                } else {
+                    (-0.5 * erfc(z / std::f64::consts::SQRT_2)).ln_1p()
+                }
+            }
+            Law::Gamma { shape, rate } => {
+                let y = x * rate;
+                if y <= 0.0 {
+                    f64::NEG_INFINITY
+                } else if !y.is_finite() {
+                    0.0
+                } else if y < shape {
+                    checked_gamma_lr(shape, y).map_or(f64::NEG_INFINITY, f64::ln)
+                } else {
+                    checked_gamma_ur(shape, y).map_or(0.0, |q| (-q).ln_1p())
+                }
+            }
+        }
+    }
+
+    fn mean(self) -> f64 {
+        match self {
+            Law::Normal { mean, .. } => mean,
+            Law::Gamma { shape, rate } => shape / rate,
+        }
+    }
+
+    fn sd(self) -> f64 {
+        match self {
+            Law::Normal { sd, .. } => sd,
+            Law::Gamma { shape, rate } => shape.sqrt() / rate,
+        }
+    }
+
+    /// A point where the CDF is negligible.
+    fn floor(self) -> f64 {
+        match self {
+            Law::Normal { mean, sd } => mean - 40.0 * sd,
+            Law::Gamma { .. } => 0.0,
+        }
+    }
+}
+
+/// `n · ln F`, with `0 · ln 0 = 0` (no other shards).
+fn times(n: f64, ln_f: f64) -> f64 {
+    if n == 0.0 {
+        0.0
+    } else {
+        n * ln_f
+    }
+}
+
+struct MaxOf {
+    hot: f64,
+    hot_law: Law,
+    other_law: Law,
+    others: f64,
+}
+
+impl MaxOf {
+    fn identical(law: Law, n: f64) -> Self {
+        MaxOf {
+            hot: 0.0,
+            hot_law: law,
+            other_law: law,
+            others: n - 1.0,
+        }
+    }
+
+    fn ln_cdf(&self, x: f64) -> f64 {
+        self.hot_law.ln_cdf(x - self.hot) + times(self.others, self.other_law.ln_cdf(x))
+    }
+
+    fn survival(&self, x: f64) -> f64 {
+        -self.ln_cdf(x).exp_m1()
+    }
+
+    /// `[lo, hi]` with `F_max(lo) ≤ TAIL` and `1 − F_max(hi) ≤ TAIL`.
+    fn window(&self) -> (f64, f64) {
+        let mut step = self.hot_law.sd().max(self.other_law.sd());
+        let top = (self.hot + self.hot_law.mean()).max(self.other_law.mean());
+        let mut hi = top + step;
+        for _ in 0..200 {
+            if self.survival(hi) <= TAIL {
+                break;
+            }
+            step *= 2.0;
+            hi = top + step;
+        }
+        let floor = self.hot_law.floor().min(self.other_law.floor());
+        let lo = bisect(floor, hi, |x| self.ln_cdf(x).exp() <= TAIL);
+        let hi = bisect(lo, hi, |x| self.survival(x) > TAIL);
+        (lo, hi)
+    }
+
+    /// `(E[max], quantile p of max)`, with `E[max] = lo + ∫_lo^hi (1 − F_max)`
+    /// by Simpson's rule.
+    fn expected_and_quantile(&self, p: f64) -> (f64, f64) {
+        let (lo, hi) = self.window();
+        let h = (hi - lo) / SIMPSON_INTERVALS as f64;
+        let mut sum = self.survival(lo) + self.survival(hi);
+        for i in 1..SIMPSON_INTERVALS {
+            let weight = if i % 2 == 1 { 4.0 } else { 2.0 };
+            sum += weight * self.survival(lo + i as f64 * h);
+        }
+        let ln_p = p.ln();
+        let quantile = bisect(lo, hi, |x| self.ln_cdf(x) < ln_p);
+        (lo + sum * h / 3.0, quantile)
+    }
+}
+
+/// Largest point of `[lo, hi]` (to f64 resolution) where `below` holds,
+/// given that it holds at `lo` and the predicate is monotone.
+fn bisect(mut lo: f64, mut hi: f64, below: impl Fn(f64) -> bool) -> f64 {
+    for _ in 0..BISECTION_STEPS {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if below(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+// ---------------------------------------------------------------------------
+// Discrete maximum: counts of equal keys, hot key offset in key units
+// ---------------------------------------------------------------------------
+
+#[derive(Clone, Copy)]
+enum CountLaw {
+    Poisson {
+        mean: f64,
+    },
+    /// Negative binomial: `P(n) = Γ(n+shape)/(Γ(shape) n!) · p^shape · q^n`.
+    NegBin {
+        shape: f64,
+        ln_p: f64,
+        ln_q: f64,
+    },
+}
+
+impl CountLaw {
+    fn mode(self) -> f64 {
+        match self {
+            CountLaw::Poisson { mean } => mean.floor(),
+            CountLaw::NegBin { shape, ln_p, ln_q } => {
+                let odds = ln_q.exp() / ln_p.exp();
+                ((shape - 1.0) * odds).floor().max(0.0)
+            }
+        }
+    }
+
+    fn ln_pmf(self, n: f64) -> f64 {
+        match self {
+            CountLaw::Poisson { mean } => n * mean.ln() - mean - ln_gamma(n + 1.0),
+            CountLaw::NegBin { shape, ln_p, ln_q } => {
+                ln_gamma(n + shape) - ln_gamma(shape) - ln_gamma(n + 1.0) + shape * ln_p + n * ln_q
+            }
+        }
+    }
+
+    /// `P(n + 1) / P(n)`.
+    fn ratio_up(self, n: f64) -> f64 {
+        match self {
+            CountLaw::Poisson { mean } => mean / (n + 1.0),
+            CountLaw::NegBin { shape, ln_q, .. } => (n + shape) / (n + 1.0) * ln_q.exp(),
+        }
+    }
+}
+
+/// CDF and survival function of a count law on `start..start + len`.
+struct CountTable {
+    start: f64,
+    cdf: Vec<f64>,
+    sf: Vec<f64>,
+}
+
+impl CountTable {
+    /// Tabulates from the mode outwards until the tails are negligible
+    /// for the maximum of `n` copies.
+    fn new(law: CountLaw, n: f64) -> Self {
+        let mode = law.mode();
+        let peak = law.ln_pmf(mode).exp();
+        let mut below = Vec::new();
+        let (mut k, mut pmf) = (mode, peak);
+        while k > 0.0 && pmf > peak * TAIL * 1e-3 {
+            pmf /= law.ratio_up(k - 1.0);
+            k -= 1.0;
+            below.push(pmf);
+        }
+        let start = k;
+        let mut pmfs: Vec<f64> = below.into_iter().rev().collect();
+        pmfs.push(peak);
+        let (mut k, mut pmf) = (mode, peak);
+        loop {
+            let ratio = law.ratio_up(k);
+            let tail = if ratio < 1.0 {
+                pmf / (1.0 - ratio)
+            } else {
+                f64::INFINITY
+            };
+            if (tail * n <= TAIL && k > mode) || pmfs.len() > 50_000_000 {
+                break;
+            }
+            pmf *= ratio;
+            k += 1.0;
+            pmfs.push(pmf);
+        }
+        Self::from_pmfs(start, &pmfs)
+    }
+
+    fn from_pmfs(start: f64, pmfs: &[f64]) -> Self {
+        let mut cdf = Vec::with_capacity(pmfs.len());
+        let mut acc = 0.0;
+        for &p in pmfs {
+            acc += p;
+            cdf.push(acc);
+        }
+        let mut sf = vec![0.0; pmfs.len()];
+        let mut acc = 0.0;
+        for i in (0..pmfs.len()).rev() {
+            sf[i] = acc;
+            acc += pmfs[i];
+        }
+        CountTable { start, cdf, sf }
+    }
+
+    /// `ln P(N ≤ start + i − 1)`: `i` support points have been passed.
+    fn ln_cdf_passed(&self, i: usize) -> f64 {
+        match i {
+            0 => f64::NEG_INFINITY,
+            _ if i > self.cdf.len() => 0.0,
+            _ if self.cdf[i - 1] < 0.5 => self.cdf[i - 1].ln(),
+            _ => (-self.sf[i - 1]).ln_1p(),
+        }
+    }
+}
+
+/// `max(hot_units + N_A, N_1, …, N_others)`, in key units.
+struct CountMax<'a> {
+    hot_units: f64,
+    hot: &'a CountTable,
+    other: &'a CountTable,
+    others: f64,
+}
+
+impl CountMax<'_> {
+    /// `(E[max], quantile p of max)` in key units: the integral of the
+    /// step function `1 − F_max` over the merged support points.
+    fn expected_and_quantile(&self, p: f64) -> (f64, f64) {
+        let (na, no) = (self.hot.cdf.len(), self.other.cdf.len());
+        let (mut ia, mut io) = (0usize, 0usize);
+        let (mut x, mut total) = (0.0f64, 0.0f64);
+        let mut quantile = None;
+        while ia < na || io < no {
+            let next_a = (ia < na).then(|| self.hot_units + self.hot.start + ia as f64);
+            let next_o = (io < no).then(|| self.other.start + io as f64);
+            let next = match (next_a, next_o) {
+                (Some(a), Some(o)) => a.min(o),
+                (Some(a), None) => a,
+                (None, Some(o)) => o,
+                (None, None) => break,
+            };
+            let ln_f = self.ln_cdf(ia, io);
+            total += -ln_f.exp_m1() * (next - x);
+            x = next;
+            if next_a == Some(next) {
+                ia += 1;
+            }
+            if next_o == Some(next) {
+                io += 1;
+            }
+            if quantile.is_none() && self.ln_cdf(ia, io) >= p.ln() {
+                quantile = Some(x);
+            }
+        }
+        (total, quantile.unwrap_or(x))
+    }
+
+    fn ln_cdf(&self, ia: usize, io: usize) -> f64 {
+        self.hot.ln_cdf_passed(ia) + times(self.others, self.other.ln_cdf_passed(io))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Resharding
+// ---------------------------------------------------------------------------
+
+/// Fraction of keys whose shard changes when `from_shards` becomes
+/// `to_shards`.
+///
+/// ```text
+/// modulo:      1 − (m·⌊K/L⌋ + min(m, K mod L)) / K,  m = min(S, S′), L = lcm(S, S′)
+/// hash:        1 − gcd(S, S′) / max(S, S′)
+/// consistent:  |S′ − S| / max(S, S′)
+/// ```
+/// where `S`, `S′` are the old and new shard counts and `K` the key count.
+/// Modulo is exact for the dense ids `0..K`: id `k` stays iff
+/// `k mod S = k mod S′ = j`, i.e. `k ≡ j (mod L)` with `j < m`, so one id
+/// in `m` per period `L` stays (for `S′ = S + 1`: `S/(S + 1)` moves). Hash
+/// is the same count over uniform 64-bit hash values (the large-`K` limit).
+/// Consistent hashing moves only the keys on the added (or removed) shards'
+/// arcs, whose expected share is as shown. Edges: `S′ = S` gives 0.
+pub fn moved_fraction(placement: Placement, keys: u64, from_shards: u64, to_shards: u64) -> Result<f64, ShardError> {
+    if keys < 1 {
+        return Err(ShardError::Keys(keys));
+    }
+    check_shards(from_shards)?;
+    if to_shards < 1 {
+        return Err(ShardError::ReshardTo(to_shards));
+    }
+    let (small, big) = (from_shards.min(to_shards), from_shards.max(to_shards));
+    Ok(match placement {
+        Placement::Modulo => modulo_moved(keys, small, big),
+        Placement::Hash => 1.0 - gcd(small, big) as f64 / big as f64,
+        Placement::Consistent => (big - small) as f64 / big as f64,
+    })
+}
+
+fn modulo_moved(keys: u64, small: u64, big: u64) -> f64 {
+    let period = (small as u128 / gcd(small, big) as u128) * big as u128;
+    let k = keys as u128;
+    let m = small as u128;
+    let stay = m * (k / period) + m.min(k % period);
+    1.0 - stay as f64 / keys as f64
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// Data movement of one resharding step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reshard {
+    /// Fraction of keys (and, for similar key sizes, bytes) that move.
+    pub moved_fraction: f64,
+    /// `moved_fraction · stored_bytes`.
+    pub moved_bytes: f64,
+    /// `moved_bytes / bandwidth_bytes_per_s`.
+    pub move_time_s: f64,
+}
+
+/// Bytes moved, and the time to move them, when resharding.
+///
+/// ```text
+/// moved_bytes = f · B,   move_time_s = moved_bytes / W
+/// ```
+/// where `f` is `moved_fraction(placement, K, S, S′)`, `B` the stored bytes
+/// and `W` the copy bandwidth in bytes per second. Edges: `B = 0` moves
+/// nothing in 0 s; `W` must be finite and positive.
+pub fn reshard(
+    placement: Placement,
+    keys: u64,
+    from_shards: u64,
+    to_shards: u64,
+    stored_bytes: f64,
+    bandwidth_bytes_per_s: f64,
+) -> Result<Reshard, ShardError> {
+    let fraction = moved_fraction(placement, keys, from_shards, to_shards)?;
+    let stored = check_non_negative(stored_bytes, ShardError::StoredBytes)?;
+    let bandwidth = check_positive(bandwidth_bytes_per_s, ShardError::Bandwidth)?;
+    let moved_bytes = fraction * stored;
+    Ok(Reshard {
+        moved_fraction: fraction,
+        moved_bytes,
+        move_time_s: moved_bytes / bandwidth,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Exhaustion
+// ---------------------------------------------------------------------------
+
+/// How stored data grows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Growth {
+    /// Compounding: the bytes are multiplied by `1 + g` every month
+    /// (`0.05` = 5 % a month).
+    FractionPerMonth(f64),
+    /// Linear: this many bytes are added every month (to the whole data set
+    /// in a `ShardInput`; to the one shard in `months_to_full`).
+    BytesPerMonth(f64),
+}
+
+impl Growth {
+    fn validate(self) -> Result<Self, ShardError> {
+        let (Growth::FractionPerMonth(v) | Growth::BytesPerMonth(v)) = self;
+        check_non_negative(v, ShardError::Growth)?;
+        Ok(self)
+    }
+}
+
+/// Months until a shard holding `current_bytes` fills `capacity_bytes`.
+///
+/// ```text
+/// compounding g:  t = ln(C / B) / ln(1 + g)
+/// linear G:       t = (C − B) / G
+/// ```
+/// where `B` is the current bytes, `C` the capacity, `g` the monthly growth
+/// fraction and `G` the bytes added per month. Edges: `Some(0)` when
+/// `B ≥ C`; `None` (never) when the growth is 0, or compounding from
+/// `B = 0`.
+///
+/// ```
+/// use scaleplan::sharding::{months_to_full, Growth};
+/// let t = months_to_full(100.0, 200.0, Growth::FractionPerMonth(0.05)).unwrap();
+/// assert!((t.unwrap() - 14.2067).abs() < 1e-3); // ln 2 / ln 1.05
+/// ```
+pub fn months_to_full(current_bytes: f64, capacity_bytes: f64, growth: Growth) -> Result<Option<f64>, ShardError> {
+    let current = check_non_negative(current_bytes, ShardError::StoredBytes)?;
+    let capacity = check_positive(capacity_bytes, ShardError::ShardStorage)?;
+    if current >= capacity {
+        return Ok(Some(0.0));
+    }
+    Ok(match growth.validate()? {
+        Growth::FractionPerMonth(g) if g > 0.0 && current > 0.0 => Some((capacity / current).ln() / g.ln_1p()),
+        Growth::BytesPerMonth(bytes) if bytes > 0.0 => Some((capacity - current) / bytes),
+        _ => None,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Sizing
+// ---------------------------------------------------------------------------
+
+/// What one shard must carry, for `size_to`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SizeTarget {
+    /// Requests per second over all shards, `λ` (≥ 0).
+    pub total_rate_per_s: f64,
+    /// Requests per second one shard can serve (> 0).
+    pub shard_capacity_rate_per_s: f64,
+    /// Bytes stored over all shards (≥ 0).
+    pub stored_bytes: f64,
+    /// Bytes one shard can hold (> 0); `None` leaves storage unconstrained.
+    pub shard_storage_bytes: Option<f64>,
+}
+
+impl SizeTarget {
+    fn validate(&self) -> Result<(), ShardError> {
+        check_non_negative(self.total_rate_per_s, ShardError::Rate)?;
+        check_positive(self.shard_capacity_rate_per_s, ShardError::SizeTo)?;
+        check_non_negative(self.stored_bytes, ShardError::StoredBytes)?;
+        if let Some(storage) = self.shard_storage_bytes {
+            check_positive(storage, ShardError::ShardStorage)?;
+        }
+        Ok(())
+    }
+}
+
+/// The least shard count that fits, with its hottest shard.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ShardFit {
+    /// Least `S` meeting both limits.
+    pub shards: u64,
+    /// Load skew at that `S`.
+    pub skew: f64,
+    /// `E[max share] · λ`.
+    pub hottest_shard_rate_per_s: f64,
+    /// `stored_bytes / S · count skew`.
+    pub hottest_shard_bytes: f64,
+}
+
+/// A limit that adding shards cannot remove.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Ceiling {
+    /// The hottest key alone, `p_1·λ`, exceeds one shard's capacity.
+    HotKey {
+        hot_key_rate_per_s: f64,
+        shard_capacity_rate_per_s: f64,
+    },
+    /// One key's bytes (`stored_bytes / K`) exceed one shard's storage.
+    KeyBytes { key_bytes: f64, shard_storage_bytes: f64 },
+    /// Still over a limit at `MAX_SHARDS` shards.
+    ShardLimit { max_shards: u64 },
+}
+
+impl fmt::Display for Ceiling {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ceiling::HotKey {
+                hot_key_rate_per_s,
+                shard_capacity_rate_per_s,
+            } => write!(
+                f,
+                "hottest key needs {hot_key_rate_per_s} req/s, above one shard's \
+                 {shard_capacity_rate_per_s} req/s: sharding cannot split one key"
+            ),
+            Ceiling::KeyBytes {
+                key_bytes,
+                shard_storage_bytes,
+            } => write!(
+                f,
+                "one key holds {key_bytes} bytes, above one shard's {shard_storage_bytes} bytes"
+            ),
+            Ceiling::ShardLimit { max_shards } => {
+                write!(f, "still over a shard limit at {max_shards} shards")
+            }
+        }
+    }
+}
+
+/// Outcome of `size_to`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Sizing {
+    Fits(ShardFit),
+    Infeasible(Ceiling),
+}
+
+/// Least shard count whose hottest shard fits both the request and the
+/// storage limit of one shard.
+///
+/// ```text
+/// least S:  E[max share](S) · λ ≤ μ   and   B/S · count_skew(S) ≤ C
+/// ```
+/// where `λ` is the total rate, `μ` one shard's rate capacity, `B` the
+/// stored bytes and `C` one shard's storage. Both sides fall as `S` grows,
+/// so the search gallops (1, 2, 4, …) to the first fit and bisects below
+/// it. The skew model switches from discrete to continuous counts at 200
+/// effective keys per shard, where it can step by ~1 %; the result is
+/// then a fitting `S` within that step of the least. Edges: infeasible,
+/// without searching, when `p_1·λ > μ` (hot key) or `B/K > C`; infeasible
+/// when nothing up to `MAX_SHARDS` fits.
+pub fn size_to(layout: &Layout, target: &SizeTarget) -> Result<Sizing, ShardError> {
+    layout.validate()?;
+    target.validate()?;
+    if let Some(ceiling) = hard_ceiling(layout, target) {
+        return Ok(Sizing::Infeasible(ceiling));
+    }
+    let fit = |shards: u64| fit_at(layout, target, shards);
+    let mut lo = 0u64; // largest S known not to fit (0: none tried)
+    let mut hi = 1u64;
+    let mut found = fit(hi);
+    while found.is_none() {
+        if hi >= MAX_SHARDS {
+            return Ok(Sizing::Infeasible(Ceiling::ShardLimit { max_shards: MAX_SHARDS }));
+        }
+        lo = hi;
+        hi = (hi * 2).min(MAX_SHARDS);
+        found = fit(hi);
+    }
+    let mut best = found;
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        match fit(mid) {
+            Some(f) => {
+                hi = mid;
+                best = Some(f);
+            }
+            None => lo = mid,
+        }
+    }
+    Ok(best.map_or(
+        Sizing::Infeasible(Ceiling::ShardLimit { max_shards: MAX_SHARDS }),
+        Sizing::Fits,
+    ))
+}
+
+fn hard_ceiling(layout: &Layout, target: &SizeTarget) -> Option<Ceiling> {
+    let hot_key_rate_per_s = top_share(layout.keys as f64, layout.zipf_s) * target.total_rate_per_s;
+    if hot_key_rate_per_s > target.shard_capacity_rate_per_s {
+        return Some(Ceiling::HotKey {
+            hot_key_rate_per_s,
+            shard_capacity_rate_per_s: target.shard_capacity_rate_per_s,
+        });
+    }
+    let key_bytes = target.stored_bytes / layout.keys as f64;
+    match target.shard_storage_bytes {
+        Some(storage) if key_bytes > storage => Some(Ceiling::KeyBytes {
+            key_bytes,
+            shard_storage_bytes: storage,
+        }),
+        _ => None,
+    }
+}
+
+fn fit_at(layout: &Layout, target: &SizeTarget, shards: u64) -> Option<ShardFit> {
+    let load = load_skew(layout, shards);
+    let rate = load.hottest_shard_share * target.total_rate_per_s;
+    if rate > target.shard_capacity_rate_per_s {
+        return None;
+    }
+    let bytes = match target.shard_storage_bytes {
+        Some(storage) => {
+            let bytes = target.stored_bytes / shards as f64 * key_count_skew(layout, shards);
+            (bytes <= storage).then_some(bytes)?
+        }
+        None => target.stored_bytes / shards as f64 * key_count_skew(layout, shards),
+    };
+    Some(ShardFit {
+        shards,
+        skew: load.skew,
+        hottest_shard_rate_per_s: rate,
+        hottest_shard_bytes: bytes,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// One shard layout, all questions
+// ---------------------------------------------------------------------------
+
+/// A sharded store to analyse; optional fields switch on optional answers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ShardInput {
+    /// Keys, popularity and placement.
+    pub layout: Layout,
+    /// Shard count `S` (≥ 1).
+    pub shards: u64,
+    /// Requests per second over all shards (`--rate`).
+    pub total_rate_per_s: Option<f64>,
+    /// Requests per second one shard can serve (`--size-to`).
+    pub shard_capacity_rate_per_s: Option<f64>,
+    /// Bytes stored over all shards (`--stored`).
+    pub stored_bytes: Option<f64>,
+    /// Bytes one shard can hold (`--shard-storage`).
+    pub shard_storage_bytes: Option<f64>,
+    /// Shard count to reshard to (`--reshard-to`).
+    pub reshard_to: Option<u64>,
+    /// Copy bandwidth while resharding (`--bandwidth`).
+    pub bandwidth_bytes_per_s: Option<f64>,
+    /// Growth of the stored data (`--growth`); `BytesPerMonth` is the
+    /// growth of the whole data set.
+    pub growth: Option<Growth>,
+}
+
+impl ShardInput {
+    fn validate(&self) -> Result<(), ShardError> {
+        self.layout.validate()?;
+        check_shards(self.shards)?;
+        let opt = |v: Option<f64>, check: fn(f64, fn(f64) -> ShardError) -> Result<f64, ShardError>, err| {
+            v.map_or(Ok(()), |x| check(x, err).map(|_| ()))
+        };
+        opt(self.total_rate_per_s, check_non_negative, ShardError::Rate)?;
+        opt(self.shard_capacity_rate_per_s, check_positive, ShardError::SizeTo)?;
+        opt(self.stored_bytes, check_non_negative, ShardError::StoredBytes)?;
+        opt(self.shard_storage_bytes, check_positive, ShardError::ShardStorage)?;
+        opt(self.bandwidth_bytes_per_s, check_positive, ShardError::Bandwidth)?;
+        if let Some(to) = self.reshard_to {
+            if to < 1 {
+                return Err(ShardError::ReshardTo(to));
+            }
+        }
+        if let Some(growth) = self.growth {
+            growth.validate()?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything `estimate` reports; field names are the output names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShardEstimate {
+    pub shards: u64,
+    pub keys: u64,
+    pub zipf_s: f64,
+    pub placement: Placement,
+    /// Virtual nodes per shard (consistent placement only).
+    pub vnodes: Option<u64>,
+    /// `S · E[max shard load]`.
+    pub skew: f64,
+    /// 95th percentile of `S · max shard load`.
+    pub skew_p95: Option<f64>,
+    /// `p_1`.
+    pub hottest_key_share: f64,
+    /// `E[max shard load]`, a share of all requests.
+    pub hottest_shard_share: f64,
+    /// `p_1 · λ ≤ μ` (needs the total rate and one shard's capacity).
+    pub hot_key_fits: Option<bool>,
+    /// `hottest_shard_share · λ` (needs the total rate).
+    pub hottest_shard_rate_per_s: Option<f64>,
+    /// `stored_bytes / S · count skew` (needs the stored bytes).
+    pub hottest_shard_bytes: Option<f64>,
+    /// Fraction of keys moved by resharding (needs `reshard_to`).
+    pub moved_fraction: Option<f64>,
+    /// `moved_fraction · stored_bytes`.
+    pub moved_bytes: Option<f64>,
+    /// `moved_bytes / bandwidth`.
+    pub move_time_s: Option<f64>,
+    /// Months until the fullest shard is full; `None` if not asked (needs
+    /// stored bytes, shard storage and growth) or if it never fills.
+    pub months_to_full: Option<f64>,
+}
+
+/// Skew, hot key, hottest shard, resharding and exhaustion for one layout.
+///
+/// ```text
+/// hot_key_fits        = p_1 · λ ≤ μ
+/// hottest_shard_rate  = E[max share] · λ
+/// hottest_shard_bytes = B / S · count_skew          (key counts, not popularity)
+/// months_to_full      = months_to_full(hottest_shard_bytes, C, growth′)
+/// ```
+/// where `λ` is the total rate, `μ` one shard's rate capacity, `B` the
+/// stored bytes, `C` one shard's storage, and `growth′` the fullest shard's
+/// growth: the same fraction, or `G · count_skew / S` for `G` bytes a month
+/// over the whole data set. Bytes follow key counts because a key's size
+/// does not depend on how often it is read. Edges: each optional answer is
+/// `None` when an input it needs is absent.
+pub fn estimate(input: &ShardInput) -> Result<ShardEstimate, ShardError> {
+    input.validate()?;
+    let layout = &input.layout;
+    let s = input.shards as f64;
+    let load = load_skew(layout, input.shards);
+    let counts = input
+        .stored_bytes
+        .map(|_| key_count_skew(layout, input.shards))
+        .unwrap_or(1.0);
+    let rate = input.total_rate_per_s;
+    let hottest_shard_bytes = input.stored_bytes.map(|b| b / s * counts);
+    let reshard = match input.reshard_to {
+        Some(to) => Some(moved_fraction(layout.placement, layout.keys, input.shards, to)?),
+        None => None,
+    };
+    let moved_bytes = reshard.zip(input.stored_bytes).map(|(f, b)| f * b);
+    let fullest_growth = input.growth.map(|g| match g {
+        Growth::BytesPerMonth(total) => Growth::BytesPerMonth(total * counts / s),
+        other => other,
+    });
+    let months_to_full = match (hottest_shard_bytes, input.shard_storage_bytes, fullest_growth) {
+        (Some(bytes), Some(storage), Some(growth)) => months_to_full(bytes, storage, growth)?,
+        _ => None,
+    };
+    Ok(ShardEstimate {
+        shards: input.shards,
+        keys: layout.keys,
+        zipf_s: layout.zipf_s,
+        placement: layout.placement,
+        vnodes: layout.ring_vnodes(),
+        skew: load.skew,
+        skew_p95: load.skew_p95,
+        hottest_key_share: load.hottest_key_share,
+        hottest_shard_share: load.hottest_shard_share,
+        hot_key_fits: rate
+            .zip(input.shard_capacity_rate_per_s)
+            .map(|(l, mu)| load.hottest_key_share * l <= mu),
+        hottest_shard_rate_per_s: rate.map(|l| load.hottest_shard_share * l),
+        hottest_shard_bytes,
+        moved_fraction: reshard,
+        moved_bytes,
+        move_time_s: moved_bytes.zip(input.bandwidth_bytes_per_s).map(|(b, w)| b / w),
+        months_to_full,
+    })
+}
