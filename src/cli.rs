@@ -39,6 +39,7 @@ pub struct OutputArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+#[command(allow_negative_numbers = true)]
 pub struct QueueArgs {
     /// Arrival rate λ: `1200/s`, `5k/min`, `1M/day`.
     #[arg(long, value_name = "RATE", value_parser = parse_rate_per_s)]
@@ -96,6 +97,7 @@ pub struct QueueArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+#[command(allow_negative_numbers = true)]
 pub struct PlanArgs {
     /// Monthly active users: `5M`, `250k`.
     #[arg(long, value_name = "COUNT", value_parser = parse_count)]

@@ -264,9 +264,9 @@ impl Stage {
             }
         }
         let dbs = self.tiers.iter().filter(|t| t.kind.stores_data()).count();
-        if dbs != 1 {
+        if dbs > 1 {
             return Err(InputError::new(format!(
-                "{source}: a stage needs exactly one tier that stores the data (all-in-one, db, db-primary or db-shard), found {dbs}"
+                "{source}: a stage has at most one tier that stores the data (all-in-one, db, db-primary or db-shard), found {dbs}"
             )));
         }
         if self.has(TierKind::DbReplica) && !(self.has(TierKind::DbPrimary) || self.has(TierKind::DbShard)) {

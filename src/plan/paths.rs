@@ -85,7 +85,11 @@ impl StageContext<'_> {
         let front = self.front_visits(tiers, dc)?;
         let queries_per_read = w.db_queries_per_read.round().max(0.0) as u64;
         let queries_per_write = w.db_queries_per_write.round().max(0.0) as u64;
-        let (db_read, db_write) = self.db_queues(tiers, dc)?;
+        // A model without a data tier (a bare web farm) has front visits only.
+        let (db_read, db_write) = match self.db_queues(tiers, dc) {
+            Some((r, w)) => (Some(r), Some(w)),
+            None => (None, None),
+        };
         let cache = queue_of(tiers, TierKind::Cache, dc);
         let mut classes = Vec::new();
         for misses in 0..=queries_per_read {
@@ -101,11 +105,15 @@ impl StageContext<'_> {
             if let Some(c) = cache {
                 visits.extend(repeat(c, w.cache_op_s, queries_per_read + misses)?);
             }
-            visits.extend(repeat(db_read, w.db_read_s, misses)?);
+            if let Some(db) = db_read {
+                visits.extend(repeat(db, w.db_read_s, misses)?);
+            }
             classes.push(self.class(w.read_fraction * p, visits, false));
         }
         let mut visits = front;
-        visits.extend(repeat(db_write, w.db_write_s, queries_per_write)?);
+        if let Some(db) = db_write {
+            visits.extend(repeat(db, w.db_write_s, queries_per_write)?);
+        }
         if let Some(c) = cache {
             visits.extend(repeat(c, w.cache_op_s, queries_per_write)?);
         }
