@@ -2,7 +2,7 @@
 //! render its records.
 
 use crate::cli::{Cli, Command};
-use crate::commands;
+use crate::commands::{self, Calculation};
 use crate::error::InputError;
 use crate::report::{render, Format, TableView};
 
@@ -26,5 +26,21 @@ pub fn run(cli: &Cli) -> Result<String, InputError> {
             Ok(out)
         }
         Command::Models(args) => commands::models::run(args),
+        Command::Cache(args) => Ok(calculation(commands::cache::run(args)?, args.output.format)),
+        Command::Replicas(args) => Ok(calculation(commands::replicas::run(args)?, args.output.format)),
+        Command::Shards(args) => Ok(calculation(commands::shards::run(args)?, args.output.format)),
     }
+}
+
+/// A calculator's records; its notes go under a table only (machine
+/// formats keep their fixed field list).
+fn calculation(output: Calculation, format: Format) -> String {
+    let mut out = render(&output.records, format, &TableView::default());
+    if format == Format::Table {
+        for note in &output.notes {
+            out.push_str(note);
+            out.push('\n');
+        }
+    }
+    out
 }

@@ -2,11 +2,14 @@
 //! parses through `quantity`, so `10M`, `250ms`, `4KiB`, `1200/s`, `90%`
 //! and `9:1` read as people write them.
 
+use crate::cache::Policy;
 use crate::quantity::{
-    parse_count, parse_duration_s, parse_fraction, parse_rate_per_s, parse_read_fraction, parse_whole,
+    parse_bytes, parse_count, parse_duration_s, parse_fraction, parse_rate_per_s, parse_read_fraction, parse_whole,
 };
 use crate::queueing::Balancer;
+use crate::replication::{DEFAULT_FAILOVER_UTILIZATION, DEFAULT_MAX_REPLICAS, DEFAULT_MAX_UTILIZATION};
 use crate::report::Format;
+use crate::sharding::{Growth, Placement};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -28,6 +31,33 @@ pub enum Command {
     Models(ModelsArgs),
     /// Size one queue or farm (M/M/c, Erlang C): evaluate N servers, or find the least N meeting targets.
     Queue(QueueArgs),
+    /// Hit ratio of one cache (Zipf keys; LRU, FIFO, RANDOM, LFU or TTL), or the size reaching a target hit ratio.
+    ///
+    /// Give the size as items (--capacity), as memory (--memory with --object-size),
+    /// or ask for the least size reaching --target-hit. TTL policies take --ttl and
+    /// --request-rate instead of a size.
+    ///
+    /// characteristic_time is in seconds: for LRU, FIFO and RANDOM the
+    /// characteristic time T (how long a key stays cached after its last request
+    /// under LRU, Che's T; after its insertion under FIFO and RANDOM) divided by
+    /// --request-rate; for ttl and ttl-reset the TTL itself. It is
+    /// null for LFU, without --request-rate, and when the cache holds every key.
+    Cache(CacheArgs),
+    /// Read replicas behind one primary: how many the reads need, their latency and lag, and the read ceiling.
+    ///
+    /// The primary takes the writes; each replica takes its share of the reads
+    /// plus every write again (the apply tax). reason is empty when feasible and
+    /// says why in plain sentences when not; the table also shows what a
+    /// failed primary with one replica promoted leaves.
+    Replicas(ReplicasArgs),
+    /// Shard skew, hot key, resharding and storage exhaustion for S shards (or the least S that fits).
+    ///
+    /// Give --shards, or --size-to one shard's capacity to find the least count
+    /// whose hottest shard fits (a rate like 5k/s needs --rate; a size like 2TiB
+    /// needs --stored). months_to_full is in months. Fields whose inputs were
+    /// not given are null; when no count fits, shards is null and the table
+    /// says why. The table also shows the hottest shard's rate and bytes.
+    Shards(ShardsArgs),
 }
 
 /// Output format shared by every command.
@@ -161,4 +191,181 @@ pub enum ModelsAction {
         /// Stage id, e.g. `split-db`.
         id: String,
     },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CacheArgs {
+    /// Distinct keys K (required): `10M`, `1e12`.
+    #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = parse_whole)]
+    pub keys: Option<u64>,
+    /// Zipf exponent s of key popularity (required): 0 is uniform, 0.6–1.2 is typical.
+    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = parse_count)]
+    pub zipf: Option<f64>,
+    /// lru, fifo, random, lfu (the most popular keys), ttl (expiry fixed at insertion) or ttl-reset (expiry reset on each hit).
+    #[arg(long, value_name = "POLICY", default_value = "lru")]
+    pub policy: Policy,
+    /// Cache size in items: `1M`.
+    #[arg(long, value_name = "ITEMS", allow_hyphen_values = true, value_parser = parse_whole)]
+    pub capacity: Option<u64>,
+    /// Cache size in bytes of memory: `16GiB` (needs --object-size).
+    #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = parse_bytes)]
+    pub memory: Option<f64>,
+    /// Mean stored value size: `1KiB`. Turns memory into items and items into memory.
+    #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = parse_bytes)]
+    pub object_size: Option<f64>,
+    /// Memory per key besides the value [default: 80 B, a Redis or memcached entry with a short key].
+    #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = parse_bytes)]
+    pub key_overhead: Option<f64>,
+    /// Share of --memory that holds items; the rest is fragmentation and fork headroom [default: 75%].
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
+    pub usable_memory: Option<f64>,
+    /// Find the least size (or TTL) whose hit ratio reaches this: `0.9`, `90%`.
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
+    pub target_hit: Option<f64>,
+    /// Time to live, for --policy ttl and ttl-reset: `5min`.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
+    pub ttl: Option<f64>,
+    /// Requests per second to the cache (all keys): needed by TTL policies; puts characteristic_time in seconds.
+    #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = parse_rate_per_s)]
+    pub request_rate: Option<f64>,
+    /// Reads per second in front of the database: adds db_reads_per_s, the misses that reach it.
+    #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = parse_rate_per_s)]
+    pub read_rate: Option<f64>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ReplicasArgs {
+    /// Reads per second to the database tier (required): `20k/s`.
+    #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = parse_rate_per_s)]
+    pub read_rate: Option<f64>,
+    /// Writes per second, all to the primary (required): `500/s`.
+    #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = parse_rate_per_s)]
+    pub write_rate: Option<f64>,
+    /// Mean core time of one read (required): `2ms`.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
+    pub read_time: Option<f64>,
+    /// Mean core time of one write on the primary (required): `5ms`.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
+    pub write_time: Option<f64>,
+    /// Replica instance from the built-in catalog (its vCPU are the cores): `r7i.2xlarge`.
+    #[arg(long, value_name = "NAME", conflicts_with = "cores")]
+    pub instance: Option<String>,
+    /// Cores per replica (instead of --instance).
+    #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = parse_whole)]
+    pub cores: Option<u64>,
+    /// Cores of the primary [default: as a replica].
+    #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = parse_whole)]
+    pub primary_cores: Option<u64>,
+    /// A replica spends this many write times re-applying each write.
+    #[arg(long, value_name = "FACTOR", default_value = "1", allow_hyphen_values = true, value_parser = parse_count)]
+    pub apply_factor: f64,
+    /// Utilization ceiling per replica.
+    #[arg(long, value_name = "FRACTION", default_value_t = DEFAULT_MAX_UTILIZATION, allow_hyphen_values = true, value_parser = parse_fraction)]
+    pub max_util: f64,
+    /// Utilization ceiling with one replica down (with --n-plus-one).
+    #[arg(long, value_name = "FRACTION", default_value_t = DEFAULT_FAILOVER_UTILIZATION, allow_hyphen_values = true, value_parser = parse_fraction)]
+    pub failover_util: f64,
+    /// Survive one replica failing: the other n − 1 stay under --failover-util.
+    #[arg(long)]
+    pub n_plus_one: bool,
+    /// Target for the p99 of a read on a replica (queueing + service): `20ms`.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
+    pub p99_read: Option<f64>,
+    /// Most replicas one primary may have; needing more is infeasible.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_REPLICAS, allow_hyphen_values = true, value_parser = parse_whole)]
+    pub max_replicas: u64,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// One shard's capacity for `--size-to`: requests per second or bytes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ShardCapacity {
+    RatePerS(f64),
+    Bytes(f64),
+}
+
+/// `5k/s` is a rate (it names a time unit after `/`); `2TiB` is bytes.
+pub fn parse_shard_capacity(text: &str) -> Result<ShardCapacity, String> {
+    let parsed = if text.contains('/') {
+        parse_rate_per_s(text).map(ShardCapacity::RatePerS)
+    } else {
+        parse_bytes(text).map(ShardCapacity::Bytes)
+    };
+    parsed.map_err(|e| e.to_string())
+}
+
+/// Bytes per second: `100MB/s`, `6GB/min`; bare bytes (`100MB`) are per second.
+pub fn parse_bytes_per_s(text: &str) -> Result<f64, String> {
+    const EXPECTED: &str = "a bandwidth ≥ 0 (examples: 100MB/s, 1GiB/s, 6GB/min, 100MB)";
+    let fail = || format!("\"{text}\" is not {EXPECTED}");
+    let (amount, per) = text.split_once('/').unwrap_or((text, "s"));
+    let per = per.trim();
+    if per.is_empty() || !per.chars().all(char::is_alphabetic) {
+        return Err(fail());
+    }
+    let bytes = parse_bytes(amount).map_err(|_| fail())?;
+    let seconds = parse_duration_s(&format!("1{per}")).map_err(|_| fail())?;
+    Ok(bytes / seconds)
+}
+
+/// Monthly growth: `5%` or `0.05` compounds; `50GiB` (bytes, whole data
+/// set) adds linearly. An optional `/month` suffix is accepted.
+pub fn parse_growth(text: &str) -> Result<Growth, String> {
+    const EXPECTED: &str =
+        "a growth per month (examples: 5% or 0.05 compounding, up to 100%; 50GiB or 2TB/month added)";
+    let t = text.trim();
+    let t = t.strip_suffix("/month").or_else(|| t.strip_suffix("/mo")).unwrap_or(t);
+    if let Ok(fraction) = parse_fraction(t) {
+        return Ok(Growth::FractionPerMonth(fraction));
+    }
+    let has_unit = t.ends_with(|c: char| c.is_alphabetic());
+    match parse_bytes(t) {
+        Ok(bytes) if has_unit => Ok(Growth::BytesPerMonth(bytes)),
+        _ => Err(format!("\"{text}\" is not {EXPECTED}")),
+    }
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ShardsArgs {
+    /// Shard count S to evaluate (or give --size-to to find it).
+    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = parse_whole)]
+    pub shards: Option<u64>,
+    /// One shard's capacity: a rate `5k/s` (needs --rate) or a size `2TiB` (needs --stored). Without --shards: find the least S whose hottest shard fits; with --shards: check the hot key against it (hot_key_fits).
+    #[arg(long, value_name = "CAPACITY", allow_hyphen_values = true, value_parser = parse_shard_capacity)]
+    pub size_to: Option<ShardCapacity>,
+    /// Distinct keys K (required): `100M`.
+    #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = parse_whole)]
+    pub keys: Option<u64>,
+    /// Zipf exponent s of key popularity (required): 0 is uniform.
+    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = parse_count)]
+    pub zipf: Option<f64>,
+    /// hash (hash(key) mod S), modulo (id mod S) or consistent (a hash ring with --vnodes).
+    #[arg(long, value_name = "PLACEMENT", default_value = "hash")]
+    pub placement: Placement,
+    /// Virtual nodes per shard, for --placement consistent [default: 256].
+    #[arg(long, value_name = "V", allow_hyphen_values = true, value_parser = parse_whole)]
+    pub vnodes: Option<u64>,
+    /// Requests per second over all shards: `200k/s`.
+    #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = parse_rate_per_s)]
+    pub rate: Option<f64>,
+    /// Bytes stored over all shards: `40TiB`.
+    #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = parse_bytes)]
+    pub stored: Option<f64>,
+    /// Bytes one shard can hold: `4TiB`. With --growth: months until the fullest shard is full.
+    #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = parse_bytes)]
+    pub shard_storage: Option<f64>,
+    /// Reshard to this many shards: the fraction, bytes (with --stored) and time (with --bandwidth) moved.
+    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = parse_whole)]
+    pub reshard_to: Option<u64>,
+    /// Copy bandwidth while resharding, bytes per second: `100MB/s` (bare `100MB` is per second).
+    #[arg(long, value_name = "BYTES/S", allow_hyphen_values = true, value_parser = parse_bytes_per_s)]
+    pub bandwidth: Option<f64>,
+    /// Growth of the stored data per month: `5%` (compounding) or `50GiB` (added to the whole data set).
+    #[arg(long, value_name = "GROWTH", allow_hyphen_values = true, value_parser = parse_growth)]
+    pub growth: Option<Growth>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }

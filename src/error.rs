@@ -17,6 +17,13 @@ impl InputError {
     pub fn flag(flag: &str, message: impl fmt::Display) -> InputError {
         InputError(format!("{flag}: {message}"))
     }
+
+    /// A required flag that was not given: `--keys is required (…)`. The
+    /// commands check this themselves because clap's own message puts the
+    /// flag name on a second line.
+    pub fn required(flag: &str, what: &str) -> InputError {
+        InputError(format!("{flag} is required ({what})"))
+    }
 }
 
 impl fmt::Display for InputError {
@@ -29,6 +36,24 @@ impl std::error::Error for InputError {}
 
 impl From<crate::queueing::QueueError> for InputError {
     fn from(e: crate::queueing::QueueError) -> InputError {
+        InputError(e.to_string())
+    }
+}
+
+impl From<crate::cache::CacheError> for InputError {
+    fn from(e: crate::cache::CacheError) -> InputError {
+        InputError(e.to_string())
+    }
+}
+
+impl From<crate::replication::ReplicationError> for InputError {
+    fn from(e: crate::replication::ReplicationError) -> InputError {
+        InputError(e.to_string())
+    }
+}
+
+impl From<crate::sharding::ShardError> for InputError {
+    fn from(e: crate::sharding::ShardError) -> InputError {
         InputError(e.to_string())
     }
 }

@@ -385,6 +385,22 @@ impl Replication {
     /// The wait in a replica's queue carrying `reads_per_s` reads plus the
     /// apply stream; `None` when saturated.
     fn replica_wait(&self, reads_per_s: f64) -> Option<ReplicaWait> {
+        let (queue, decay_per_s) = self.queue_at(reads_per_s)?;
+        queue.is_stable().then(|| ReplicaWait {
+            p_wait: queue.erlang_c(),
+            decay_per_s,
+        })
+    }
+
+    /// The queue one replica is when `replicas` share the reads: reads and
+    /// applied writes on `k` cores, rate-weighted mean service, and the
+    /// Allen–Cunneen stretch for the two-class mix (`cs² ≥ 1`).
+    pub fn replica_queue(&self, replicas: u64) -> Option<Mmc> {
+        self.queue_at(self.reads_per_replica(replicas)).map(|(queue, _)| queue)
+    }
+
+    /// The replica queue at `reads_per_s` and the decay rate of its wait.
+    fn queue_at(&self, reads_per_s: f64) -> Option<(Mmc, f64)> {
         let (read_s, apply_s) = (self.read_time_s, self.apply_time_s());
         let arrivals_per_s = reads_per_s + self.write_rate_per_s;
         let load = reads_per_s * read_s + self.write_rate_per_s * apply_s;
@@ -400,10 +416,7 @@ impl Replication {
         let queue = Mmc::new(arrivals_per_s, mean_s, self.cores_per_replica as u64)
             .and_then(|q| q.with_variability(1.0, cs))
             .ok()?;
-        queue.is_stable().then(|| ReplicaWait {
-            p_wait: queue.erlang_c(),
-            decay_per_s: (self.cores() - load) / (mean_s * scale),
-        })
+        Some((queue, (self.cores() - load) / (mean_s * scale)))
     }
 
     /// The p99 a read sees as `n → ∞`: a replica carrying only the apply

@@ -341,10 +341,7 @@ pub fn ring_share_skew(shards: u64, vnodes: u64) -> f64 {
     }
     let s = shards as f64;
     let v = vnodes.max(1) as f64;
-    let law = Law::Gamma {
-        shape: v,
-        rate: s * v,
-    };
+    let law = Law::Gamma { shape: v, rate: s * v };
     s * MaxOf::identical(law, s).expected_and_quantile(P95).0
 }
 
@@ -414,10 +411,7 @@ pub fn count_skew(layout: &Layout, shards: u64) -> Result<f64, ShardError> {
 }
 
 fn key_count_skew(layout: &Layout, shards: u64) -> f64 {
-    let uniform = Layout {
-        zipf_s: 0.0,
-        ..*layout
-    };
+    let uniform = Layout { zipf_s: 0.0, ..*layout };
     load_skew(&uniform, shards).skew
 }
 
@@ -477,13 +471,7 @@ fn max_share(pop: &Popularity, s: f64, vnodes: Option<u64>) -> (f64, f64) {
 }
 
 /// The rest as `λ` keys of weight `unit`, counted per shard.
-fn discrete_max(
-    pop: &Popularity,
-    s: f64,
-    ring: Option<Ring>,
-    unit: f64,
-    lambda: f64,
-) -> (f64, f64) {
+fn discrete_max(pop: &Popularity, s: f64, ring: Option<Ring>, unit: f64, lambda: f64) -> (f64, f64) {
     let (hot_law, other_law) = match ring {
         None => {
             let law = CountLaw::Poisson { mean: lambda / s };
@@ -513,10 +501,7 @@ fn continuous_max(pop: &Popularity, s: f64, ring: Option<Ring>, unit: f64) -> (f
             };
             (law, law)
         }
-        Some(g) => (
-            g.loads(g.shape_hot(), pop.rest, unit),
-            g.loads(g.shape, pop.rest, unit),
-        ),
+        Some(g) => (g.loads(g.shape_hot(), pop.rest, unit), g.loads(g.shape, pop.rest, unit)),
     };
     MaxOf {
         hot: pop.hot,
@@ -902,12 +887,7 @@ impl CountMax<'_> {
 /// is the same count over uniform 64-bit hash values (the large-`K` limit).
 /// Consistent hashing moves only the keys on the added (or removed) shards'
 /// arcs, whose expected share is as shown. Edges: `S′ = S` gives 0.
-pub fn moved_fraction(
-    placement: Placement,
-    keys: u64,
-    from_shards: u64,
-    to_shards: u64,
-) -> Result<f64, ShardError> {
+pub fn moved_fraction(placement: Placement, keys: u64, from_shards: u64, to_shards: u64) -> Result<f64, ShardError> {
     if keys < 1 {
         return Err(ShardError::Keys(keys));
     }
@@ -1015,20 +995,14 @@ impl Growth {
 /// let t = months_to_full(100.0, 200.0, Growth::FractionPerMonth(0.05)).unwrap();
 /// assert!((t.unwrap() - 14.2067).abs() < 1e-3); // ln 2 / ln 1.05
 /// ```
-pub fn months_to_full(
-    current_bytes: f64,
-    capacity_bytes: f64,
-    growth: Growth,
-) -> Result<Option<f64>, ShardError> {
+pub fn months_to_full(current_bytes: f64, capacity_bytes: f64, growth: Growth) -> Result<Option<f64>, ShardError> {
     let current = check_non_negative(current_bytes, ShardError::StoredBytes)?;
     let capacity = check_positive(capacity_bytes, ShardError::ShardStorage)?;
     if current >= capacity {
         return Ok(Some(0.0));
     }
     Ok(match growth.validate()? {
-        Growth::FractionPerMonth(g) if g > 0.0 && current > 0.0 => {
-            Some((capacity / current).ln() / g.ln_1p())
-        }
+        Growth::FractionPerMonth(g) if g > 0.0 && current > 0.0 => Some((capacity / current).ln() / g.ln_1p()),
         Growth::BytesPerMonth(bytes) if bytes > 0.0 => Some((capacity - current) / bytes),
         _ => None,
     })
@@ -1085,10 +1059,7 @@ pub enum Ceiling {
         shard_capacity_rate_per_s: f64,
     },
     /// One key's bytes (`stored_bytes / K`) exceed one shard's storage.
-    KeyBytes {
-        key_bytes: f64,
-        shard_storage_bytes: f64,
-    },
+    KeyBytes { key_bytes: f64, shard_storage_bytes: f64 },
     /// Still over a limit at `MAX_SHARDS` shards.
     ShardLimit { max_shards: u64 },
 }
@@ -1153,9 +1124,7 @@ pub fn size_to(layout: &Layout, target: &SizeTarget) -> Result<Sizing, ShardErro
             break found;
         }
         if hi >= MAX_SHARDS {
-            let limit = Ceiling::ShardLimit {
-                max_shards: MAX_SHARDS,
-            };
+            let limit = Ceiling::ShardLimit { max_shards: MAX_SHARDS };
             return Ok(Sizing::Infeasible(limit));
         }
         lo = hi;
@@ -1197,10 +1166,7 @@ fn fit_at(layout: &Layout, target: &SizeTarget, shards: u64) -> Option<ShardFit>
         return None;
     }
     let bytes = target.stored_bytes / shards as f64 * key_count_skew(layout, shards);
-    if target
-        .shard_storage_bytes
-        .is_some_and(|storage| bytes > storage)
-    {
+    if target.shard_storage_bytes.is_some_and(|storage| bytes > storage) {
         return None;
     }
     Some(ShardFit {
@@ -1249,26 +1215,10 @@ impl ShardInput {
                 check_non_negative as Check,
                 ShardError::Rate as Flag,
             ),
-            (
-                self.shard_capacity_rate_per_s,
-                check_positive,
-                ShardError::SizeTo,
-            ),
-            (
-                self.stored_bytes,
-                check_non_negative,
-                ShardError::StoredBytes,
-            ),
-            (
-                self.shard_storage_bytes,
-                check_positive,
-                ShardError::ShardStorage,
-            ),
-            (
-                self.bandwidth_bytes_per_s,
-                check_positive,
-                ShardError::Bandwidth,
-            ),
+            (self.shard_capacity_rate_per_s, check_positive, ShardError::SizeTo),
+            (self.stored_bytes, check_non_negative, ShardError::StoredBytes),
+            (self.shard_storage_bytes, check_positive, ShardError::ShardStorage),
+            (self.bandwidth_bytes_per_s, check_positive, ShardError::Bandwidth),
         ];
         for (value, check, flag) in optional {
             if let Some(v) = value {
@@ -1347,12 +1297,7 @@ pub fn estimate(input: &ShardInput) -> Result<ShardEstimate, ShardError> {
     let rate = input.total_rate_per_s;
     let hottest_shard_bytes = input.stored_bytes.map(|b| b / s * counts);
     let reshard = match input.reshard_to {
-        Some(to) => Some(moved_fraction(
-            layout.placement,
-            layout.keys,
-            input.shards,
-            to,
-        )?),
+        Some(to) => Some(moved_fraction(layout.placement, layout.keys, input.shards, to)?),
         None => None,
     };
     let moved_bytes = reshard.zip(input.stored_bytes).map(|(f, b)| f * b);
@@ -1360,11 +1305,7 @@ pub fn estimate(input: &ShardInput) -> Result<ShardEstimate, ShardError> {
         Growth::BytesPerMonth(total) => Growth::BytesPerMonth(total * counts / s),
         other => other,
     });
-    let months_to_full = match (
-        hottest_shard_bytes,
-        input.shard_storage_bytes,
-        fullest_growth,
-    ) {
+    let months_to_full = match (hottest_shard_bytes, input.shard_storage_bytes, fullest_growth) {
         (Some(bytes), Some(storage), Some(growth)) => months_to_full(bytes, storage, growth)?,
         _ => None,
     };
@@ -1385,9 +1326,7 @@ pub fn estimate(input: &ShardInput) -> Result<ShardEstimate, ShardError> {
         hottest_shard_bytes,
         moved_fraction: reshard,
         moved_bytes,
-        move_time_s: moved_bytes
-            .zip(input.bandwidth_bytes_per_s)
-            .map(|(b, w)| b / w),
+        move_time_s: moved_bytes.zip(input.bandwidth_bytes_per_s).map(|(b, w)| b / w),
         months_to_full,
     })
 }
@@ -1444,11 +1383,7 @@ mod tests {
     #[test]
     fn normal_max_quantile_matches_mpmath() {
         // tests/reference/shard_reference.py, block 2.
-        let cases = [
-            (1, 1.64485362695147),
-            (64, 3.15549260379427),
-            (4096, 4.21439018961951),
-        ];
+        let cases = [(1, 1.64485362695147), (64, 3.15549260379427), (4096, 4.21439018961951)];
         for (n, want) in cases {
             let got = std_normal_max_quantile(n, 0.95).unwrap();
             assert!(close(got, want, 1e-9), "x_95({n}) = {got}, want {want}");
@@ -1465,10 +1400,7 @@ mod tests {
         let got = skew(&layout(k, 0.0, Placement::Hash, 1), shards).unwrap();
         let sigma = 1.0 / ((shards * k) as f64).sqrt();
         let want = 1.0 + shards as f64 * sigma * std_normal_max_quantile(shards, 0.95).unwrap();
-        assert!(
-            close(got.skew_p95.unwrap(), want, 1e-9),
-            "{got:?} vs {want}"
-        );
+        assert!(close(got.skew_p95.unwrap(), want, 1e-9), "{got:?} vs {want}");
         let mean = 1.0 + shards as f64 * sigma * expected_max_std_normal(shards);
         assert!(close(got.skew, mean, 1e-9), "{got:?} vs {mean}");
     }
@@ -1485,10 +1417,7 @@ mod tests {
         ];
         for (n, mean, want) in cases {
             let got = expected_max_poisson(n, mean);
-            assert!(
-                close(got, want, 1e-10),
-                "n={n} μ={mean}: {got}, want {want}"
-            );
+            assert!(close(got, want, 1e-10), "n={n} μ={mean}: {got}, want {want}");
         }
         assert!(close(expected_max_poisson(1, 7.5), 7.5, 1e-12));
         assert_eq!(expected_max_poisson(0, 3.0), 0.0);
@@ -1524,22 +1453,8 @@ mod tests {
             (1000, 0.8, 64, Placement::Hash, 1, 5.07248582412681),
             (1000, 0.8, 64, Placement::Consistent, 16, 5.13033339525563),
             (1_000_000, 0.5, 64, Placement::Hash, 1, 1.03909830246138),
-            (
-                1_000_000_000,
-                0.0,
-                64,
-                Placement::Consistent,
-                16,
-                1.68231246639765,
-            ),
-            (
-                1_000_000_000,
-                0.9,
-                4096,
-                Placement::Consistent,
-                1000,
-                59.4987212296667,
-            ),
+            (1_000_000_000, 0.0, 64, Placement::Consistent, 16, 1.68231246639765),
+            (1_000_000_000, 0.9, 4096, Placement::Consistent, 1000, 59.4987212296667),
         ];
         for (k, s, shards, placement, v, want) in cases {
             let got = skew(&layout(k, s, placement, v), shards).unwrap().skew;
@@ -1602,10 +1517,7 @@ mod tests {
             let mut last = 1.0;
             for n in 1..=1200 {
                 let share = skew(&lay, n).unwrap().hottest_shard_share;
-                assert!(
-                    share <= last * 1.01,
-                    "K={k} s={s} S={n}: {share} after {last}"
-                );
+                assert!(share <= last * 1.01, "K={k} s={s} S={n}: {share} after {last}");
                 last = share;
             }
         }
@@ -1637,10 +1549,7 @@ mod tests {
                 for to in 1..=24u64 {
                     let got = moved_fraction(Placement::Modulo, keys, from, to).unwrap();
                     let want = brute_force_moved(keys, from, to);
-                    assert!(
-                        (got - want).abs() < 1e-12,
-                        "K={keys} {from}->{to}: {got} vs {want}"
-                    );
+                    assert!((got - want).abs() < 1e-12, "K={keys} {from}->{to}: {got} vs {want}");
                 }
             }
         }
@@ -1695,18 +1604,9 @@ mod tests {
             months_to_full(600e9, 500e9, Growth::FractionPerMonth(0.05)),
             Ok(Some(0.0))
         );
-        assert_eq!(
-            months_to_full(100e9, 500e9, Growth::FractionPerMonth(0.0)),
-            Ok(None)
-        );
-        assert_eq!(
-            months_to_full(0.0, 500e9, Growth::FractionPerMonth(0.1)),
-            Ok(None)
-        );
-        assert_eq!(
-            months_to_full(100e9, 500e9, Growth::BytesPerMonth(0.0)),
-            Ok(None)
-        );
+        assert_eq!(months_to_full(100e9, 500e9, Growth::FractionPerMonth(0.0)), Ok(None));
+        assert_eq!(months_to_full(0.0, 500e9, Growth::FractionPerMonth(0.1)), Ok(None));
+        assert_eq!(months_to_full(100e9, 500e9, Growth::BytesPerMonth(0.0)), Ok(None));
         assert_eq!(
             months_to_full(1.0, 5.0, Growth::FractionPerMonth(-0.1)),
             Err(ShardError::Growth(-0.1))
@@ -1752,14 +1652,8 @@ mod tests {
     #[test]
     fn size_to_reports_ceilings() {
         // p_1 = 1/H(1000, 1) = 0.1336: 13 360 req/s > 10 000.
-        let hot = size_to(
-            &layout(1000, 1.0, Placement::Hash, 1),
-            &target(1e5, 1e4, 0.0, None),
-        );
-        assert!(
-            matches!(hot, Ok(Sizing::Infeasible(Ceiling::HotKey { .. }))),
-            "{hot:?}"
-        );
+        let hot = size_to(&layout(1000, 1.0, Placement::Hash, 1), &target(1e5, 1e4, 0.0, None));
+        assert!(matches!(hot, Ok(Sizing::Infeasible(Ceiling::HotKey { .. }))), "{hot:?}");
         // 10 keys of 100 GB each, 10 GB shards.
         let big = size_to(
             &layout(10, 0.0, Placement::Hash, 1),
@@ -1776,14 +1670,9 @@ mod tests {
         );
         assert_eq!(
             far,
-            Ok(Sizing::Infeasible(Ceiling::ShardLimit {
-                max_shards: MAX_SHARDS
-            }))
+            Ok(Sizing::Infeasible(Ceiling::ShardLimit { max_shards: MAX_SHARDS }))
         );
-        let one = size_to(
-            &layout(10, 0.0, Placement::Hash, 1),
-            &target(0.0, 1.0, 0.0, None),
-        );
+        let one = size_to(&layout(10, 0.0, Placement::Hash, 1), &target(0.0, 1.0, 0.0, None));
         assert!(matches!(one, Ok(Sizing::Fits(ShardFit { shards: 1, .. }))));
     }
 
@@ -1810,10 +1699,7 @@ mod tests {
         let bytes = 2e12 / 32.0 * counts;
         assert_eq!((e.vnodes, e.placement.as_str()), (Some(128), "consistent"));
         assert!(close(e.skew, load.skew, 1e-12));
-        assert_eq!(
-            e.hot_key_fits,
-            Some(load.hottest_key_share * 50_000.0 <= 4_000.0)
-        );
+        assert_eq!(e.hot_key_fits, Some(load.hottest_key_share * 50_000.0 <= 4_000.0));
         assert!(close(
             e.hottest_shard_rate_per_s.unwrap(),
             load.hottest_shard_share * 5e4,
@@ -1833,12 +1719,7 @@ mod tests {
         };
         let e = estimate(&bare).unwrap();
         assert_eq!(
-            (
-                e.hot_key_fits,
-                e.hottest_shard_bytes,
-                e.moved_bytes,
-                e.months_to_full
-            ),
+            (e.hot_key_fits, e.hottest_shard_bytes, e.moved_bytes, e.months_to_full),
             (None, None, None, None)
         );
     }
@@ -1846,13 +1727,7 @@ mod tests {
     #[test]
     fn invalid_inputs_name_their_flag() {
         let cases: Vec<(ShardInput, &str)> = vec![
-            (
-                ShardInput {
-                    shards: 0,
-                    ..input(4)
-                },
-                "--shards",
-            ),
+            (ShardInput { shards: 0, ..input(4) }, "--shards"),
             (
                 ShardInput {
                     layout: layout(0, 1.0, Placement::Hash, 1),
@@ -1949,10 +1824,7 @@ mod tests {
         for p in [Placement::Hash, Placement::Modulo, Placement::Consistent] {
             assert_eq!(p.as_str().parse::<Placement>(), Ok(p));
         }
-        assert_eq!(
-            " Consistent ".parse::<Placement>(),
-            Ok(Placement::Consistent)
-        );
+        assert_eq!(" Consistent ".parse::<Placement>(), Ok(Placement::Consistent));
         let err = "ring".parse::<Placement>().unwrap_err();
         assert_eq!(
             err.to_string(),

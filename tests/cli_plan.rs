@@ -5,7 +5,10 @@ use std::io::Write;
 use std::process::Command;
 
 fn scaleplan(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scaleplan")).args(args).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scaleplan"))
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -17,13 +20,21 @@ fn temp_file(name: &str, text: &str) -> String {
     let dir = std::env::temp_dir().join(format!("scaleplan-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
-    std::fs::File::create(&path).unwrap().write_all(text.as_bytes()).unwrap();
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
     path.to_string_lossy().into_owned()
 }
 
 fn rows(stdout: &str) -> Vec<serde_json::Map<String, Value>> {
     let parsed: Value = serde_json::from_str(stdout).unwrap();
-    parsed.as_array().unwrap().iter().map(|r| r.as_object().unwrap().clone()).collect()
+    parsed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_object().unwrap().clone())
+        .collect()
 }
 
 const STAGE_FIELDS: [&str; 20] = [
@@ -75,13 +86,27 @@ const TIER_FIELDS: [&str; 19] = [
 fn plan_without_arguments_prints_the_ten_stages() {
     let (code, out, _) = scaleplan(&["plan"]);
     assert_eq!(code, 0);
-    for id in ["single-server", "split-db", "load-balancer", "db-replication", "cache", "cdn", "stateless-web", "multi-dc", "message-queue", "sharding"] {
+    for id in [
+        "single-server",
+        "split-db",
+        "load-balancer",
+        "db-replication",
+        "cache",
+        "cdn",
+        "stateless-web",
+        "multi-dc",
+        "message-queue",
+        "sharding",
+    ] {
         assert!(out.contains(id), "{id} missing");
     }
     let (_, json, _) = scaleplan(&["plan", "--format", "json"]);
     let stages = rows(&json);
     assert_eq!(stages.len(), 10);
-    assert_eq!(stages.iter().filter(|r| r["recommended"] == Value::Bool(true)).count(), 1);
+    assert_eq!(
+        stages.iter().filter(|r| r["recommended"] == Value::Bool(true)).count(),
+        1
+    );
 }
 
 #[test]
@@ -94,7 +119,10 @@ fn machine_formats_are_flat_and_finite_at_every_scale() {
             for row in rows(&json) {
                 let names: Vec<&str> = row.keys().map(|k| k.as_str()).collect();
                 assert_eq!(names, fields, "{users} {level}");
-                assert!(row.values().all(|v| !v.is_array() && !v.is_object()), "flat: {users} {level}");
+                assert!(
+                    row.values().all(|v| !v.is_array() && !v.is_object()),
+                    "flat: {users} {level}"
+                );
             }
             let (code, csv, _) = scaleplan(&["plan", "--users", users, "--level", level, "--format", "csv"]);
             assert_eq!(code, 0);
@@ -123,8 +151,23 @@ fn custom_web_model_matches_the_queue_command() {
         "id = \"web-only\"\ntitle = \"One web farm\"\norder = 1\n\n[[tier]]\nname = \"web\"\nkind = \"web\"\nscale = \"out\"\ninstance = \"c7i.xlarge\"\nbalancer = \"round-robin\"\n",
     );
     // No static files and no jobs: every request is 30 ms of web CPU.
-    let workload = temp_file("web-only-workload.toml", "static_requests_per_dau = 0\njobs_per_dau = 0\nweb_cpu = \"30ms\"\n");
-    let (code, out, err) = scaleplan(&["plan", "--users", "3M", "--model", &model, "--workload", &workload, "--level", "tier", "--format", "json"]);
+    let workload = temp_file(
+        "web-only-workload.toml",
+        "static_requests_per_dau = 0\njobs_per_dau = 0\nweb_cpu = \"30ms\"\n",
+    );
+    let (code, out, err) = scaleplan(&[
+        "plan",
+        "--users",
+        "3M",
+        "--model",
+        &model,
+        "--workload",
+        &workload,
+        "--level",
+        "tier",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 0, "{err}");
     let tier = rows(&out).remove(0);
     let rate = tier["arrival_rate_per_s"].as_f64().unwrap();
@@ -150,23 +193,34 @@ fn custom_web_model_matches_the_queue_command() {
     assert_eq!(tier["servers"], queue["servers"]);
     // 104.2 Erlangs / (4 × 0.7) = 37.2 → 38 servers.
     assert_eq!(tier["servers"].as_u64(), Some(38));
-    assert_eq!(tier["utilization"].as_f64().unwrap(), queue["utilization"].as_f64().unwrap());
+    assert_eq!(
+        tier["utilization"].as_f64().unwrap(),
+        queue["utilization"].as_f64().unwrap()
+    );
 }
 
 #[test]
 fn toml_errors_name_file_line_and_key() {
-    let model_text = scaleplan(&["models", "show", "split-db"]).1.replace("family = \"c7i\"", "famly = \"c7i\"");
+    let model_text = scaleplan(&["models", "show", "split-db"])
+        .1
+        .replace("family = \"c7i\"", "famly = \"c7i\"");
     let line = model_text.lines().position(|l| l.starts_with("famly")).unwrap() + 1;
     let model = temp_file("typo-model.toml", &model_text);
     let (code, _, err) = scaleplan(&["plan", "--model", &model]);
     assert_eq!(code, 2);
-    assert!(err.contains(&model) && err.contains(&format!("line {line}")) && err.contains("famly"), "{err}");
+    assert!(
+        err.contains(&model) && err.contains(&format!("line {line}")) && err.contains("famly"),
+        "{err}"
+    );
     assert_eq!(err.trim_end().lines().count(), 1);
 
     let workload = temp_file("typo-workload.toml", "users = \"2M\"\n\nweb_cpu = \"fast\"\n");
     let (code, _, err) = scaleplan(&["plan", "--workload", &workload]);
     assert_eq!(code, 2);
-    assert!(err.contains(&workload) && err.contains("line 3") && err.contains("web_cpu"), "{err}");
+    assert!(
+        err.contains(&workload) && err.contains("line 3") && err.contains("web_cpu"),
+        "{err}"
+    );
 
     let unknown = temp_file("unknown-key.toml", "users = 5\nuser_count = 7\n");
     let (code, _, err) = scaleplan(&["plan", "--workload", &unknown]);
@@ -182,7 +236,10 @@ fn catalog_row_with_a_bad_number_names_the_line() {
     let catalog = temp_file("bad-catalog.csv", &bad);
     let (code, _, err) = scaleplan(&["plan", "--catalog", &catalog]);
     assert_eq!(code, 2);
-    assert!(err.contains(&format!("line {line}")) && err.contains("usd_per_hour"), "{err}");
+    assert!(
+        err.contains(&format!("line {line}")) && err.contains("usd_per_hour"),
+        "{err}"
+    );
     assert_eq!(err.trim_end().lines().count(), 1);
 }
 

@@ -27,7 +27,12 @@ fn split_db_at_20k_users_by_hand() {
     let mut workload = Workload::builtin();
     workload.users = 20_000.0;
     let (targets, catalog, prices) = (Targets::builtin(), Catalog::builtin(), Prices::builtin());
-    let inputs = Inputs { workload: &workload, targets: &targets, catalog: &catalog, prices: &prices };
+    let inputs = Inputs {
+        workload: &workload,
+        targets: &targets,
+        catalog: &catalog,
+        prices: &prices,
+    };
     let stage = Stage::builtin().into_iter().find(|s| s.id == "split-db").unwrap();
     let got = plan(&inputs, &[stage]).unwrap().remove(0);
 
@@ -35,12 +40,12 @@ fn split_db_at_20k_users_by_hand() {
     let peak = 2.0 * 20_000.0 * 0.5 * 100.0 / 86_400.0; // 23.148/s
     let (reads, writes) = (0.9 * peak, 0.1 * peak);
     let static_peak = 2.0 * 10_000.0 * 150.0 / 86_400.0; // 34.722/s
-    // Web: 20 ms handler + 5 jobs/100 requests × 100 ms inline = 25 ms per request; 1 ms per static file.
+                                                         // Web: 20 ms handler + 5 jobs/100 requests × 100 ms inline = 25 ms per request; 1 ms per static file.
     let web_erlangs = peak * 0.025 + static_peak * 0.001; // 0.6134
     let web_rate = peak + static_peak;
     let web_service = web_erlangs / web_rate; // 10.6 ms
-    // c7i.large has 2 vCPU: 0.6134/2 = 31 % ≤ 70 %, so the smallest compute instance.
-    // DB: 2 reads × 1 ms per read request, 2 writes × 2 ms per write request.
+                                              // c7i.large has 2 vCPU: 0.6134/2 = 31 % ≤ 70 %, so the smallest compute instance.
+                                              // DB: 2 reads × 1 ms per read request, 2 writes × 2 ms per write request.
     let db_erlangs = reads * 2.0 * 0.001 + writes * 2.0 * 0.002; // 0.0509
     let db_rate = reads * 2.0 + writes * 2.0;
     let db_service = db_erlangs / db_rate;
@@ -63,13 +68,27 @@ fn split_db_at_20k_users_by_hand() {
     let egress_usd = 0.09 * (static_gb + dynamic_gb);
     let storage_usd = 0.08 * 20_000.0 * 1e6 / 1e9;
     let usd = servers_usd + egress_usd + storage_usd; // $371.38
-    assert!((got.usd_per_month - usd).abs() < 1e-6 * usd, "{} vs {usd}", got.usd_per_month);
+    assert!(
+        (got.usd_per_month - usd).abs() < 1e-6 * usd,
+        "{} vs {usd}",
+        got.usd_per_month
+    );
 
     // p99 of dynamic requests: a read visits web then the DB twice (1 ms each), a write
     // web then the DB twice (2 ms each); each visit after the first adds a 0.5 ms hop.
-    // Each tier is an M/M/2 whose wait is 0 with probability 1 − C, else Exp(θ = 2/S − λ).
-    let (c_web, theta_web) = (erlang_c_two(web_erlangs), 2.0 / web_service - web_rate);
-    let (c_db, theta_db) = (erlang_c_two(db_erlangs), 2.0 / db_service - db_rate);
+    // Each tier is an M/M/2 whose wait is 0 with probability 1 − C, else Exp(θ), with
+    // θ = (2/S − λ)/k and the Allen–Cunneen factor k = (1 + cs²)/2 of the tier's mixed
+    // service (each stream exponential: E[S²] = Σ (λ_i/λ)·2·s_i²).
+    let factor = |streams: &[(f64, f64)]| {
+        let rate: f64 = streams.iter().map(|(r, _)| r).sum();
+        let mean: f64 = streams.iter().map(|(r, s)| r * s).sum::<f64>() / rate;
+        let second: f64 = streams.iter().map(|(r, s)| r * 2.0 * s * s).sum::<f64>() / rate;
+        (1.0 + second / (mean * mean) - 1.0) / 2.0
+    };
+    let k_web = factor(&[(peak, 0.025), (static_peak, 0.001)]);
+    let k_db = factor(&[(reads * 2.0, 0.001), (writes * 2.0, 0.002)]);
+    let (c_web, theta_web) = (erlang_c_two(web_erlangs), (2.0 / web_service - web_rate) / k_web);
+    let (c_db, theta_db) = (erlang_c_two(db_erlangs), (2.0 / db_service - db_rate) / k_db);
     let mut rng = Rng::new(20_000);
     let samples = 2_000_000;
     let mut times: Vec<f64> = (0..samples)

@@ -16,7 +16,12 @@ fn plan_at(users: f64) -> Vec<StagePlan> {
 
 fn plan_with(workload: &Workload) -> Vec<StagePlan> {
     let (targets, catalog, prices) = (Targets::builtin(), Catalog::builtin(), Prices::builtin());
-    let inputs = Inputs { workload, targets: &targets, catalog: &catalog, prices: &prices };
+    let inputs = Inputs {
+        workload,
+        targets: &targets,
+        catalog: &catalog,
+        prices: &prices,
+    };
     plan(&inputs, &Stage::builtin()).unwrap()
 }
 
@@ -39,12 +44,22 @@ fn cache_lowers_db_read_load_by_the_hit_ratio() {
     let writes = w.peak_rate_per_s() * (1.0 - w.read_fraction) * w.db_queries_per_write;
     let hit = after_stage.cache_hit_ratio.unwrap();
     let ratio = (after.arrival_rate_per_s - writes) / (before.arrival_rate_per_s - writes);
-    assert!((ratio - (1.0 - hit)).abs() < 1e-9, "read ratio {ratio} vs miss ratio {}", 1.0 - hit);
+    assert!(
+        (ratio - (1.0 - hit)).abs() < 1e-9,
+        "read ratio {ratio} vs miss ratio {}",
+        1.0 - hit
+    );
     // The hit ratio is Che's LRU for the memory the cache nodes provide.
     let cache = tier(after_stage, TierKind::Cache);
     let memory = Catalog::builtin().find(&cache.instance).unwrap().memory_bytes() * cache.servers as f64;
-    let items = MemoryLayout::new(w.object_bytes).unwrap().items_in(memory).min(w.cache_keys());
-    let che = Popularity::new(w.cache_keys(), w.zipf_s).unwrap().hit_ratio_items(Policy::Lru, items).unwrap();
+    let items = MemoryLayout::new(w.object_bytes)
+        .unwrap()
+        .items_in(memory)
+        .min(w.cache_keys());
+    let che = Popularity::new(w.cache_keys(), w.zipf_s)
+        .unwrap()
+        .hit_ratio_items(Policy::Lru, items)
+        .unwrap();
     assert!((hit - che.hit_ratio).abs() < 1e-12);
     assert!(hit > 0.3 && hit < 1.0, "a useful but partial hit ratio: {hit}");
     assert!(after.servers <= before.servers);
@@ -70,10 +85,20 @@ fn at_100m_users_stateless_web_costs_less_than_cdn() {
     let plans = plan_at(1e8);
     let cdn = stage(&plans, "cdn");
     let stateless = stage(&plans, "stateless-web");
-    assert!(stateless.usd_per_month < cdn.usd_per_month, "{} vs {}", stateless.usd_per_month, cdn.usd_per_month);
+    assert!(
+        stateless.usd_per_month < cdn.usd_per_month,
+        "{} vs {}",
+        stateless.usd_per_month,
+        cdn.usd_per_month
+    );
     // Because the web farm follows the day: its mean count is below its peak count.
     let web = tier(stateless, TierKind::Web);
-    assert!(web.mean_servers < 0.8 * web.servers as f64, "{} of {}", web.mean_servers, web.servers);
+    assert!(
+        web.mean_servers < 0.8 * web.servers as f64,
+        "{} of {}",
+        web.mean_servers,
+        web.servers
+    );
 }
 
 #[test]
@@ -97,7 +122,12 @@ fn message_queue_lowers_web_servers_or_tail_latency() {
     let inline = stage(&plans, "multi-dc");
     let queued = stage(&plans, "message-queue");
     let (web_before, web_after) = (tier(inline, TierKind::Web), tier(queued, TierKind::Web));
-    assert!(web_after.servers < web_before.servers, "{} vs {}", web_after.servers, web_before.servers);
+    assert!(
+        web_after.servers < web_before.servers,
+        "{} vs {}",
+        web_after.servers,
+        web_before.servers
+    );
     assert!(queued.p99_response_s.unwrap() < inline.p99_response_s.unwrap());
     assert!(tier(queued, TierKind::Worker).servers >= 2);
 }
@@ -129,7 +159,10 @@ fn the_recommended_stage_is_the_cheapest_that_meets_the_targets() {
         assert_eq!(recommended.len(), 1, "users {users}");
         let best = recommended[0];
         assert!(best.meets_slo);
-        assert!(plans.iter().filter(|p| p.meets_slo).all(|p| p.usd_per_month >= best.usd_per_month));
+        assert!(plans
+            .iter()
+            .filter(|p| p.meets_slo)
+            .all(|p| p.usd_per_month >= best.usd_per_month));
     }
 }
 

@@ -106,13 +106,7 @@ impl Stat {
 /// Mean `S · max load` for each exponent in `ZIPF_S`. One sample is one
 /// ring with enough key placements on it (averaged) to cost about as much
 /// as building the ring, so samples stay independent.
-fn simulate_skew(
-    rng: &mut Rng,
-    shards: usize,
-    pops: &[Vec<f64>],
-    vnodes: Option<usize>,
-    budget: f64,
-) -> [Stat; 3] {
+fn simulate_skew(rng: &mut Rng, shards: usize, pops: &[Vec<f64>], vnodes: Option<usize>, budget: f64) -> [Stat; 3] {
     let keys = pops[0].len();
     let per_ring = vnodes.map_or(1, |v| (8 * shards * v).div_ceil(keys));
     let mut stats: [Stat; 3] = Default::default();
@@ -274,15 +268,7 @@ fn many_vnodes_skew_matches_simulation() {
 /// Modulo over dense ids: count the ids whose shard changes.
 #[test]
 fn modulo_moves_match_counting() {
-    let pairs = [
-        (8, 9),
-        (8, 16),
-        (64, 65),
-        (64, 48),
-        (512, 640),
-        (10, 15),
-        (7, 7),
-    ];
+    let pairs = [(8, 9), (8, 16), (64, 65), (64, 48), (512, 640), (10, 15), (7, 7)];
     let mut rows = Vec::new();
     for keys in [1_000u64, 999_983] {
         for (from, to) in pairs {
@@ -299,11 +285,7 @@ fn modulo_moves_match_counting() {
     let report: Vec<String> = rows.iter().map(Row::line).collect();
     for r in &rows {
         // Exact counting: an absolute 1e-12 allows for rounding only.
-        assert!(
-            (r.analytic - r.simulated).abs() < 1e-12,
-            "{}",
-            report.join("\n")
-        );
+        assert!((r.analytic - r.simulated).abs() < 1e-12, "{}", report.join("\n"));
     }
 }
 
@@ -312,14 +294,7 @@ fn modulo_moves_match_counting() {
 fn hash_moves_match_simulation() {
     let mut rng = Rng::new(21);
     let samples = 400_000;
-    for (from, to) in [
-        (8u64, 9u64),
-        (8, 16),
-        (64, 65),
-        (64, 48),
-        (512, 640),
-        (10, 15),
-    ] {
+    for (from, to) in [(8u64, 9u64), (8, 16), (64, 65), (64, 48), (512, 640), (10, 15)] {
         let moved = (0..samples)
             .map(|_| rng.next_u64())
             .filter(|h| h % from != h % to)
@@ -352,18 +327,14 @@ fn consistent_moves_match_simulation() {
         let mut stat = Stat::default();
         while stat.n < 30.0 || stat.relative_se() * stat.mean() > 0.002 {
             let points = random_points(&mut rng, from.max(to) * vnodes);
-            let (old, new) = (
-                Ring::new(&points, from, vnodes),
-                Ring::new(&points, to, vnodes),
-            );
+            let (old, new) = (Ring::new(&points, from, vnodes), Ring::new(&points, to, vnodes));
             let moved = (0..keys)
                 .map(|_| rng.uniform())
                 .filter(|&x| old.owner(x) != new.owner(x))
                 .count();
             stat.add(moved as f64 / keys as f64);
         }
-        let analytic =
-            moved_fraction(Placement::Consistent, keys as u64, from as u64, to as u64).unwrap();
+        let analytic = moved_fraction(Placement::Consistent, keys as u64, from as u64, to as u64).unwrap();
         assert!(
             (analytic - stat.mean()).abs() < 0.01,
             "consistent {from}->{to} V={vnodes}: sim {} (n={}) analytic {analytic}",

@@ -137,8 +137,15 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         format_rate(loaded.workload.peak_rate_per_s())
     );
     if args.level == "tier" {
-        let view = TableView { columns: TIER_COLUMNS.to_vec(), title: Some(title) };
-        return Ok(PlanOutput { records: tier_records, view, tiers_below: None });
+        let view = TableView {
+            columns: TIER_COLUMNS.to_vec(),
+            title: Some(title),
+        };
+        return Ok(PlanOutput {
+            records: tier_records,
+            view,
+            tiers_below: None,
+        });
     }
     let stage_records = plans.iter().map(stage_record).collect();
     let view = TableView {
@@ -146,7 +153,11 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         title: Some(title),
     };
     let tiers_below = (plans.len() == 1).then_some(tier_records);
-    Ok(PlanOutput { records: stage_records, view, tiers_below })
+    Ok(PlanOutput {
+        records: stage_records,
+        view,
+        tiers_below,
+    })
 }
 
 const STAGE_COLUMNS: [&str; 10] = [

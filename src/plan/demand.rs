@@ -100,9 +100,32 @@ pub fn streams(kind: TierKind, w: &Workload, stage: &Stage, rates: &Rates, hit_r
     }
 }
 
+/// The coefficient of variation of the mixed service time when each stream
+/// is exponential with its own mean (a hyperexponential mix).
+///
+/// ```text
+/// cs² = E[S²]/E[S]² − 1,   E[S²] = Σ (λ_i/λ)·2·s_i²,   E[S] = Σ (λ_i/λ)·s_i
+/// ```
+/// 1 for one stream; above 1 when fast and slow requests share a queue,
+/// which the tier's wait takes into account by Allen–Cunneen.
+pub fn service_cv(streams: &[Stream]) -> f64 {
+    let rate: f64 = streams.iter().map(|s| s.rate_per_s).sum();
+    if rate <= 0.0 {
+        return 1.0;
+    }
+    let mean: f64 = streams.iter().map(|s| s.rate_per_s * s.service_s).sum::<f64>() / rate;
+    let second: f64 = streams
+        .iter()
+        .map(|s| s.rate_per_s * 2.0 * s.service_s * s.service_s)
+        .sum::<f64>()
+        / rate;
+    // Ratios taken in two steps so tiny times cannot underflow.
+    (second / mean / mean - 1.0).max(1.0).sqrt()
+}
+
 /// Total rate and rate-weighted mean service time of a set of streams (the
-/// tier is one M/M/c on the mixed stream; each class keeps its own service
-/// time on the way through — see `paths`).
+/// tier is one queue on the mixed stream, see [`service_cv`]; each class
+/// keeps its own service time on the way through — see `paths`).
 pub fn combine(streams: &[Stream]) -> (f64, f64) {
     let rate: f64 = streams.iter().map(|s| s.rate_per_s).sum();
     let work: f64 = streams.iter().map(|s| s.rate_per_s * s.service_s).sum();
@@ -165,6 +188,28 @@ mod tests {
             assert!((max - p).abs() < 1e-9, "p={p}: max {max}");
             assert!(h.iter().all(|&x| x > 0.0));
         }
+    }
+
+    #[test]
+    fn mixed_service_variability() {
+        let one = [Stream {
+            rate_per_s: 5.0,
+            service_s: 0.02,
+        }];
+        assert!((service_cv(&one) - 1.0).abs() < 1e-12);
+        // 100/s at 10 ms and 300/s at 2 ms: E[S] = 4 ms, E[S²] = (100·2·1e-4 + 300·2·4e-6)/400
+        // = 5.6e-5 s², so cs² = 5.6e-5/1.6e-5 − 1 = 2.5.
+        let mix = [
+            Stream {
+                rate_per_s: 100.0,
+                service_s: 0.010,
+            },
+            Stream {
+                rate_per_s: 300.0,
+                service_s: 0.002,
+            },
+        ];
+        assert!((service_cv(&mix) - 2.5f64.sqrt()).abs() < 1e-12);
     }
 
     #[test]

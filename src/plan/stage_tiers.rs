@@ -66,7 +66,7 @@ impl StageContext<'_> {
         for inst in &family {
             let replicas = self.replicas_per_dc(inst, self.db_writes_per_s(), self.db_reads_per_s())?;
             let primary_ok = self.primary_fits(inst, self.db_writes_per_s());
-            if primary_ok && replicas.iter().all(|r| r.feasible) {
+            if primary_ok && replicas.iter().all(|r| r.sizing.feasible) {
                 chosen = Some(((*inst).clone(), replicas));
                 break;
             }
@@ -110,7 +110,7 @@ impl StageContext<'_> {
         inst: &Instance,
         writes_per_s: f64,
         reads_per_s: f64,
-    ) -> Result<Vec<ReplicaSizing>, InputError> {
+    ) -> Result<Vec<ReplicaDc>, InputError> {
         let n_plus_one = self.stage.tier(TierKind::DbReplica).is_some_and(|t| t.n_plus_one);
         let mut out = Vec::new();
         for load in &self.loads {
@@ -130,9 +130,19 @@ impl StageContext<'_> {
             failover.max_utilization = self.targets().failover_util;
             failover.n_plus_one = false;
             let err = |e: crate::replication::ReplicationError| InputError::new(format!("replica sizing: {e}"));
-            let a = size_replicas(&normal).map_err(err)?;
-            let b = size_replicas(&failover).map_err(err)?;
-            out.push(if b.replicas > a.replicas && a.feasible { b } else { a });
+            let at_normal = size_replicas(&normal).map_err(err)?;
+            let at_failover = size_replicas(&failover).map_err(err)?;
+            let feasible = at_normal.feasible && at_failover.feasible;
+            let mut sizing = if at_failover.replicas > at_normal.replicas {
+                at_failover
+            } else {
+                at_normal
+            };
+            if !feasible && sizing.feasible {
+                sizing.feasible = false;
+                sizing.reason = "the replicas cannot take a failed data center's reads".to_string();
+            }
+            out.push(ReplicaDc { input: normal, sizing });
         }
         Ok(out)
     }
@@ -181,30 +191,22 @@ impl StageContext<'_> {
     }
 
     /// Replicas in every data center (times `groups` shards).
-    fn replica_plan(&mut self, tier: &Tier, inst: &Instance, per_dc: &[ReplicaSizing], groups: u64) -> TierPlan {
-        let servers: u64 = per_dc.iter().map(|r| r.replicas).sum::<u64>() * groups;
+    fn replica_plan(&mut self, tier: &Tier, inst: &Instance, per_dc: &[ReplicaDc], groups: u64) -> TierPlan {
+        let servers: u64 = per_dc.iter().map(|r| r.sizing.replicas).sum::<u64>() * groups;
         self.replica_servers = servers;
-        let apply_s = self.w().db_write_s * self.w().replica_apply_factor;
         let queues = per_dc
             .iter()
-            .filter_map(|r| replica_queue(r, inst, self.w().db_read_s, apply_s))
+            .filter_map(|r| r.input.replica_queue(r.sizing.replicas))
             .collect();
         let reasons = dedup(
             per_dc
                 .iter()
-                .map(|r| r.reason.clone())
+                .map(|r| r.sizing.reason.clone())
                 .filter(|r| !r.is_empty())
                 .collect(),
         );
         let first = &per_dc[0];
-        let needed = ((first.read_rate_per_s * self.w().db_read_s / self.targets().failover_util / inst.vcpu as f64
-            + first.write_rate_per_s * self.w().db_write_s * first.replicas as f64 / inst.vcpu as f64)
-            / first.replicas.max(1) as f64)
-            .ceil()
-            .clamp(1.0, first.replicas.max(1) as f64) as u64;
-        let a = self.targets().instance_availability;
-        let unavailability =
-            crate::availability::k_of_n_unavailability(needed, first.replicas.max(1), a).unwrap_or(1.0);
+        let reads: f64 = per_dc.iter().map(|r| r.sizing.read_rate_per_s).sum();
         TierPlan {
             name: tier.name.clone(),
             kind: tier.kind,
@@ -212,16 +214,31 @@ impl StageContext<'_> {
             servers,
             mean_servers: servers as f64,
             cores_per_server: inst.vcpu,
-            arrival_rate_per_s: (per_dc.iter().map(|r| r.read_rate_per_s).sum::<f64>() + first.write_rate_per_s)
-                * groups as f64,
+            arrival_rate_per_s: (reads + first.sizing.write_rate_per_s) * groups as f64,
             service_time_s: self.w().db_read_s,
             queues,
             usd_per_month: cost::instances_usd_per_month(inst, servers as f64),
-            unavailability,
+            unavailability: self.replica_unavailability(first),
             spof: false,
-            feasible: per_dc.iter().all(|r| r.feasible),
+            feasible: per_dc.iter().all(|r| r.sizing.feasible),
             reason: reasons.join("; "),
         }
+    }
+
+    /// k-of-n replicas, k the least count whose cores carry the DC's reads
+    /// plus the apply tax at the failover ceiling.
+    fn replica_unavailability(&self, dc: &ReplicaDc) -> f64 {
+        let n = dc.sizing.replicas.max(1);
+        let cores = dc.input.cores_per_replica as f64;
+        let headroom = self.targets().failover_util * cores - dc.input.apply_load_cores();
+        let read_cores = dc.sizing.read_rate_per_s * dc.input.read_time_s;
+        let needed = if headroom > 0.0 {
+            (read_cores / headroom).ceil().clamp(1.0, n as f64) as u64
+        } else {
+            n
+        };
+        let a = self.targets().instance_availability;
+        crate::availability::k_of_n_unavailability(needed, n, a).unwrap_or(1.0)
     }
 
     /// The web farm following the 24-hour profile: sized hour by hour for
@@ -269,17 +286,10 @@ impl StageContext<'_> {
     }
 }
 
-/// The queue a read joins on one replica: reads `λ_r/n` and applied writes
-/// `λ_w` (each `α·S_w`) on `k` cores, with the rate-weighted mean service.
-fn replica_queue(r: &ReplicaSizing, inst: &Instance, read_s: f64, apply_s: f64) -> Option<Mmc> {
-    let reads = r.read_rate_per_s / r.replicas.max(1) as f64;
-    let rate = reads + r.write_rate_per_s;
-    let service = if rate > 0.0 {
-        (reads * read_s + r.write_rate_per_s * apply_s) / rate
-    } else {
-        read_s
-    };
-    Mmc::new(rate, service, inst.vcpu as u64).ok()
+/// One data center's replica inputs and answer.
+pub(super) struct ReplicaDc {
+    input: Replication,
+    sizing: ReplicaSizing,
 }
 
 /// Largest backlog over the day when jobs arrive at `mean·h(t)` and are

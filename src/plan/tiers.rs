@@ -1,7 +1,7 @@
 //! Sizing one tier of a stage: scale-out counts, scale-up instances, and
 //! the per-data-center split with failover.
 
-use super::demand::{combine, Stream};
+use super::demand::{combine, service_cv, Stream};
 use crate::cost::Instance;
 use crate::queueing::sizing::Constraints;
 use crate::queueing::{size, Balancer, Farm, Mmc};
@@ -68,7 +68,7 @@ pub fn size_out(
         cores_per_server: instance.vcpu,
         balancer,
         ca: 1.0,
-        cs: 1.0,
+        cs: service_cv(streams),
     };
     let normal = Constraints {
         max_utilization: Some(targets.max_util),
@@ -111,7 +111,9 @@ pub fn size_up<'a>(
     };
     let largest = *family.last().ok_or("empty instance family")?;
     let chosen = family.iter().copied().find(|inst| fits(inst)).unwrap_or(largest);
-    let queue = Mmc::new(rate * load.normal, service, chosen.vcpu as u64).map_err(|e| e.to_string())?;
+    let queue = Mmc::new(rate * load.normal, service, chosen.vcpu as u64)
+        .and_then(|q| q.with_variability(1.0, service_cv(streams)))
+        .map_err(|e| e.to_string())?;
     let feasible = fits(chosen);
     let reason = if feasible {
         String::new()

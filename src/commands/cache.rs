@@ -1,0 +1,70 @@
+//! `scaleplan cache`: the hit ratio of one cache, or the size reaching a
+//! target. All the math is in [`crate::cache`]; this maps flags to a
+//! [`CacheSpec`] and the answer to one record.
+
+use super::Calculation;
+use crate::cache::{db_reads_per_s, evaluate, size_for_target, CacheResult, CacheSpec};
+use crate::cli::CacheArgs;
+use crate::error::InputError;
+use crate::quantity::format_rate;
+use crate::report::{Record, Unit};
+
+pub fn run(args: &CacheArgs) -> Result<Calculation, InputError> {
+    let spec = spec(args)?;
+    let result = match args.target_hit {
+        Some(target_hit) => size_for_target(&spec, target_hit)?,
+        None => evaluate(&spec)?,
+    };
+    let db_reads = args.read_rate.map(|rate| db_reads_per_s(rate, result.hit_ratio));
+    Ok(Calculation {
+        records: vec![record(&result, db_reads)],
+        notes: args.read_rate.map(cache_loss_note).into_iter().collect(),
+    })
+}
+
+fn spec(args: &CacheArgs) -> Result<CacheSpec, InputError> {
+    let keys = args
+        .keys
+        .ok_or_else(|| InputError::required("--keys", "the number of distinct keys, e.g. 10M"))?;
+    let zipf_s = args
+        .zipf
+        .ok_or_else(|| InputError::required("--zipf", "the Zipf exponent of key popularity, e.g. 0.9"))?;
+    let mut spec = CacheSpec::new(keys as f64, zipf_s, args.policy);
+    spec.capacity_items = args.capacity.map(|items| items as f64);
+    spec.memory_bytes = args.memory;
+    spec.object_size_bytes = args.object_size;
+    spec.ttl_s = args.ttl;
+    spec.request_rate_per_s = args.request_rate;
+    if let Some(bytes) = args.key_overhead {
+        spec.key_overhead_bytes = bytes;
+    }
+    if let Some(fraction) = args.usable_memory {
+        spec.usable_fraction = fraction;
+    }
+    Ok(spec)
+}
+
+/// The look-aside cache as a hidden single point of failure (DESIGN §5).
+fn cache_loss_note(read_rate_per_s: f64) -> String {
+    format!(
+        "without the cache the database takes all {} reads: size it for that, or treat the cache as a single point of failure",
+        format_rate(db_reads_per_s(read_rate_per_s, 0.0))
+    )
+}
+
+/// `characteristic_time` is in seconds (see `CacheResult::characteristic_time_s`).
+fn record(r: &CacheResult, db_reads: Option<f64>) -> Record {
+    let record = Record::new()
+        .int("keys", r.keys as u64)
+        .float("zipf_s", Unit::Plain, r.zipf_s)
+        .text("policy", r.policy.as_str())
+        .float("capacity_items", Unit::Whole, r.capacity_items)
+        .opt_float("memory_bytes", Unit::Bytes, r.memory_bytes)
+        .float("hit_ratio", Unit::Fraction, r.hit_ratio)
+        .float("miss_ratio", Unit::Fraction, r.miss_ratio)
+        .opt_float("characteristic_time", Unit::Seconds, r.characteristic_time_s);
+    match db_reads {
+        Some(rate) => record.float("db_reads_per_s", Unit::PerSecond, rate),
+        None => record,
+    }
+}
