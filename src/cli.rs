@@ -4,7 +4,8 @@
 
 use crate::cache::Policy;
 use crate::quantity::{
-    parse_bytes, parse_count, parse_duration_s, parse_fraction, parse_rate_per_s, parse_read_fraction, parse_whole,
+    parse_bytes, parse_bytes_per_s, parse_count, parse_duration_s, parse_fraction, parse_rate_per_s,
+    parse_read_fraction, parse_whole,
 };
 use crate::queueing::Balancer;
 use crate::replication::{DEFAULT_FAILOVER_UTILIZATION, DEFAULT_MAX_REPLICAS, DEFAULT_MAX_UTILIZATION};
@@ -72,55 +73,55 @@ pub struct OutputArgs {
 #[command(allow_negative_numbers = true)]
 pub struct QueueArgs {
     /// Arrival rate λ: `1200/s`, `5k/min`, `1M/day`.
-    #[arg(long, value_name = "RATE", value_parser = parse_rate_per_s)]
+    #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = parse_rate_per_s)]
     pub arrival_rate: f64,
     /// Mean service time per request on one core: `10ms`, `80us`.
-    #[arg(long, value_name = "TIME", value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
     pub service_time: f64,
     /// Cores per server (k).
-    #[arg(long, value_name = "K", default_value = "1", value_parser = parse_whole)]
+    #[arg(long, value_name = "K", default_value = "1", allow_hyphen_values = true, value_parser = parse_whole)]
     pub cores_per_server: u64,
     /// pooled (alias least-connections): one M/M/(N·k); round-robin (alias random): N × M/M/k at λ/N.
     #[arg(long, value_name = "MODE", default_value = "pooled")]
     pub lb: Balancer,
     /// Coefficient of variation of inter-arrival times (1 = Poisson).
-    #[arg(long, value_name = "CV", default_value = "1", value_parser = parse_count)]
+    #[arg(long, value_name = "CV", default_value = "1", allow_hyphen_values = true, value_parser = parse_count)]
     pub ca: f64,
     /// Coefficient of variation of service times (1 = exponential, 0 = constant).
-    #[arg(long, value_name = "CV", default_value = "1", value_parser = parse_count)]
+    #[arg(long, value_name = "CV", default_value = "1", allow_hyphen_values = true, value_parser = parse_count)]
     pub cs: f64,
     /// Evaluate this many servers instead of sizing.
-    #[arg(long, value_name = "N", value_parser = parse_whole)]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_whole)]
     pub servers: Option<u64>,
     /// Sizing: utilization ceiling (default 0.7 when sizing).
-    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
     pub max_util: Option<f64>,
     /// Sizing: response-time p50 target.
-    #[arg(long, value_name = "TIME", value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
     pub p50: Option<f64>,
     /// Sizing: response-time p90 target.
-    #[arg(long, value_name = "TIME", value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
     pub p90: Option<f64>,
     /// Sizing: response-time p95 target.
-    #[arg(long, value_name = "TIME", value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
     pub p95: Option<f64>,
     /// Sizing: response-time p99 target.
-    #[arg(long, value_name = "TIME", value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
     pub p99: Option<f64>,
     /// Sizing: response-time p99.9 target.
-    #[arg(long, value_name = "TIME", value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
     pub p999: Option<f64>,
     /// Sizing: mean wait-in-queue target.
-    #[arg(long, value_name = "TIME", value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
     pub mean_wait: Option<f64>,
     /// Sizing: at least this many servers.
-    #[arg(long, value_name = "N", default_value = "1", value_parser = parse_whole)]
+    #[arg(long, value_name = "N", default_value = "1", allow_hyphen_values = true, value_parser = parse_whole)]
     pub min_servers: u64,
     /// Sizing: survive one server failure (utilization with N−1 stays under --failover-util).
     #[arg(long)]
     pub n_plus_one: bool,
     /// Utilization ceiling with one server down.
-    #[arg(long, value_name = "FRACTION", default_value = "0.9", value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", default_value = "0.9", allow_hyphen_values = true, value_parser = parse_fraction)]
     pub failover_util: f64,
     #[command(flatten)]
     pub output: OutputArgs,
@@ -130,28 +131,28 @@ pub struct QueueArgs {
 #[command(allow_negative_numbers = true)]
 pub struct PlanArgs {
     /// Monthly active users: `5M`, `250k`.
-    #[arg(long, value_name = "COUNT", value_parser = parse_count)]
+    #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = parse_count)]
     pub users: Option<f64>,
     /// Daily-active fraction of users: `50%`, `0.5`.
-    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
     pub dau_fraction: Option<f64>,
     /// Dynamic requests per daily user per day.
-    #[arg(long, value_name = "COUNT", value_parser = parse_count)]
+    #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = parse_count)]
     pub requests_per_user: Option<f64>,
     /// Busiest hour over the daily mean (≥ 1).
-    #[arg(long, value_name = "FACTOR", value_parser = parse_count)]
+    #[arg(long, value_name = "FACTOR", allow_hyphen_values = true, value_parser = parse_count)]
     pub peak_factor: Option<f64>,
     /// Read:write mix: `9:1`, `95%`.
-    #[arg(long, value_name = "MIX", value_parser = parse_read_fraction)]
+    #[arg(long, value_name = "MIX", allow_hyphen_values = true, value_parser = parse_read_fraction)]
     pub read_write: Option<f64>,
     /// Server-side p99 target of dynamic requests: `250ms`.
-    #[arg(long, value_name = "TIME", value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
     pub p99: Option<f64>,
     /// Utilization ceiling: `70%`.
-    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
     pub max_util: Option<f64>,
     /// Availability target: `99.9%`.
-    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
     pub availability: Option<f64>,
     /// Workload file (TOML); keys it leaves out keep the built-in values.
     #[arg(long, value_name = "FILE")]
@@ -172,7 +173,7 @@ pub struct PlanArgs {
     #[arg(long = "stage", value_name = "ID")]
     pub stages: Vec<String>,
     /// One record per stage, or one per stage and tier.
-    #[arg(long, value_name = "LEVEL", default_value = "stage", value_parser = ["stage", "tier"])]
+    #[arg(long, value_name = "LEVEL", default_value = "stage", allow_hyphen_values = true, value_parser = ["stage", "tier"])]
     pub level: String,
     #[command(flatten)]
     pub output: OutputArgs,
@@ -295,20 +296,6 @@ pub fn parse_shard_capacity(text: &str) -> Result<ShardCapacity, String> {
         parse_bytes(text).map(ShardCapacity::Bytes)
     };
     parsed.map_err(|e| e.to_string())
-}
-
-/// Bytes per second: `100MB/s`, `6GB/min`; bare bytes (`100MB`) are per second.
-pub fn parse_bytes_per_s(text: &str) -> Result<f64, String> {
-    const EXPECTED: &str = "a bandwidth ≥ 0 (examples: 100MB/s, 1GiB/s, 6GB/min, 100MB)";
-    let fail = || format!("\"{text}\" is not {EXPECTED}");
-    let (amount, per) = text.split_once('/').unwrap_or((text, "s"));
-    let per = per.trim();
-    if per.is_empty() || !per.chars().all(char::is_alphabetic) {
-        return Err(fail());
-    }
-    let bytes = parse_bytes(amount).map_err(|_| fail())?;
-    let seconds = parse_duration_s(&format!("1{per}")).map_err(|_| fail())?;
-    Ok(bytes / seconds)
 }
 
 /// Monthly growth: `5%` or `0.05` compounds; `50GiB` (bytes, whole data

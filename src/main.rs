@@ -29,9 +29,20 @@ fn main() -> ExitCode {
     }
 }
 
-/// clap's message without its usage block: one line naming the flag.
+/// clap's message without its usage block, on one line: the lines before
+/// `Usage:` joined (a missing flag is named on clap's second line).
 fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or("error: bad arguments").to_string()
+    let kept: Vec<&str> = message
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("tip:"))
+        .collect();
+    if kept.is_empty() {
+        "error: bad arguments".to_string()
+    } else {
+        kept.join(" ")
+    }
 }
 
 fn fail(message: &str) -> ExitCode {

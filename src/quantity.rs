@@ -164,6 +164,19 @@ pub fn parse_rate_per_s(text: &str) -> Result<f64, QuantityError> {
     non_negative(count / seconds, text, RATE)
 }
 
+/// Bytes per second: `100MB/s`, `6GB/min`; bare bytes (`100MB`) are per second.
+pub fn parse_bytes_per_s(text: &str) -> Result<f64, QuantityError> {
+    const BANDWIDTH: &str = "a bandwidth ≥ 0 (examples: 100MB/s, 1GiB/s, 6GB/min, 100MB)";
+    let (amount, per) = text.split_once('/').unwrap_or((text, "s"));
+    let per = per.trim();
+    if per.is_empty() || !per.chars().all(char::is_alphabetic) {
+        return Err(error(text, BANDWIDTH));
+    }
+    let bytes = parse_bytes(amount).map_err(|_| error(text, BANDWIDTH))?;
+    let seconds = seconds_per_unit(per).ok_or_else(|| error(text, BANDWIDTH))?;
+    Ok(bytes / seconds)
+}
+
 /// A fraction in `[0, 1]`: `90%` or `0.9`.
 pub fn parse_fraction(text: &str) -> Result<f64, QuantityError> {
     let t = text.trim();
@@ -378,6 +391,16 @@ mod tests {
         }
         for bad in ["10Q", "5/", "5/fortnight", "-1/s", "/s"] {
             assert!(parse_rate_per_s(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn bandwidths() {
+        assert!(close(parse_bytes_per_s("100MB/s").unwrap(), 1e8));
+        assert!(close(parse_bytes_per_s("6GB/min").unwrap(), 1e8));
+        assert!(close(parse_bytes_per_s("100MB").unwrap(), 1e8));
+        for bad in ["100MB/", "fast", "1GB/fortnight", "-1MB/s"] {
+            assert!(parse_bytes_per_s(bad).is_err(), "{bad}");
         }
     }
 
