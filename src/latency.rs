@@ -308,7 +308,7 @@ pub fn survival(classes: &[Class], t_s: f64) -> Result<f64, LatencyError> {
     if t_s.is_nan() {
         return Err(LatencyError::Time(t_s));
     }
-    Ok(mixture_at(classes, total, t_s, &Euler::new()).survival)
+    Ok(mixture_at(classes, total, t_s, &Euler::for_path(classes)).survival)
 }
 
 /// The `q`-quantile of the end-to-end latency: the least `t` with
@@ -362,7 +362,7 @@ const BRACKET_REL_TOL: f64 = 1e-12;
 
 /// The quantile and the number of distribution evaluations it took.
 fn solve_quantile(classes: &[Class], total: f64, q: f64) -> (f64, usize) {
-    let euler = Euler::new();
+    let euler = Euler::for_path(classes);
     let (mut lo, mut hi) = bracket_s(classes, q);
     let upper = q >= 0.5;
     let tail = 1.0 - q;
@@ -493,7 +493,44 @@ fn class_at(visits: &[Visit], u: f64, euler: &Euler) -> Point {
     if is_beyond_tail(visits, u) {
         return after;
     }
-    euler.invert(visits, u)
+    let (cdf, density_per_s) = euler.invert(visits, u);
+    // Keep the smaller of the two tails from its own inversion, so each
+    // carries an error relative to itself.
+    if cdf < 0.5 {
+        let cdf = if cdf < ALIAS_CORRECTION_BELOW {
+            cdf - (-EULER_A).exp() * class_cdf(visits, 3.0 * u, euler)
+        } else {
+            cdf
+        }
+        .clamp(0.0, 1.0);
+        Point {
+            cdf,
+            survival: 1.0 - cdf,
+            density_per_s,
+        }
+    } else {
+        let survival = (euler.step - cdf).clamp(0.0, 1.0);
+        Point {
+            cdf: 1.0 - survival,
+            survival,
+            density_per_s,
+        }
+    }
+}
+
+/// Below this CDF the leading aliasing term `e^{−A}·F(3u)` is subtracted:
+/// it can exceed `F(u)` itself by `F(3u)/F(u)` (≈ 3ⁿ for `n` phases near
+/// 0), while above it the relative error is at most `e^{−A}/0.1 ≈ 2e-8`.
+/// What remains is `e^{−2A}·(F(5u) − F(9u))`, below 1e-17.
+const ALIAS_CORRECTION_BELOW: f64 = 0.1;
+
+/// The (aliased) CDF of a class's visit sum at `u > 0`, for the correction.
+fn class_cdf(visits: &[Visit], u: f64, euler: &Euler) -> f64 {
+    if is_beyond_tail(visits, u) {
+        1.0
+    } else {
+        euler.invert(visits, u).0.clamp(0.0, 1.0)
+    }
 }
 
 /// True when `u` is so far past every time scale of the visits that the
@@ -511,17 +548,22 @@ fn is_beyond_tail(visits: &[Visit], u: f64) -> bool {
 }
 
 /// Abate–Whitt discretization parameter: the aliasing error of the CDF is
-/// about `e^{−A} ≈ 2e-9` (absolute), and of the survival about
-/// `e^{−A}·G(3u)` (relative to `G(u)`, far smaller in the tail); the
-/// rounding error grows like `e^{A/2}·ε ≈ 2e-12`.
+/// `e^{−A}·F(3u) ≈ 2e-9·F(3u)` (corrected where `F` is small, see
+/// [`ALIAS_CORRECTION_BELOW`]), and of the survival `e^{−A}·G(3u)`,
+/// relative to `G(u)` at most 2e-9; rounding grows like `e^{A/2}·ε ≈ 5e-12`.
 const EULER_A: f64 = 20.0;
-/// Terms summed before Euler averaging. With `m = 20` the truncation error
-/// stays near 1e-13 absolute, which keeps the survival's relative error
-/// near 1e-8 down to `G ≈ 1e-6` (checked against closed forms in the tests).
-const EULER_N: usize = 10;
-/// Binomial averaging order.
+/// Binomial averaging order `m`. With `m = 20` the truncation error stays
+/// near 1e-13 absolute, which keeps the survival's relative error near
+/// 1e-8 down to `G ≈ 1e-6` (checked against closed forms in the tests).
 const EULER_M: usize = 20;
-const EULER_TERMS: usize = EULER_N + EULER_M + 1;
+/// Terms summed before the averaging, `n`: the transform's phase winds by
+/// π/2 per exponential phase along the nodes, so `n` grows with the phase
+/// count (two per visit that can wait, one per visit that cannot), from
+/// 10 up to [`EULER_N_MAX`]; beyond 40 phases of one rate accuracy degrades
+/// gracefully (about 1e-7 relative at 48).
+const EULER_N_MIN: usize = 10;
+const EULER_N_MAX: usize = 40;
+const EULER_TERMS_MAX: usize = EULER_N_MAX + EULER_M + 1;
 
 /// Precomputed Abate–Whitt Euler weights, in the dimensionless variable
 /// `z = s·u`, where the nodes are `z_k = A/2 + iπk`:
@@ -531,12 +573,15 @@ const EULER_TERMS: usize = EULER_N + EULER_M + 1;
 /// ω_k = e^{A/2} · (−1)^k · β_k,  β_0 = 1/2,  β_k = 1 (k ≤ n),
 /// β_{n+j} = 2^{−m} Σ_{i=j..m} binom(m, i)
 /// ```
+/// where `F` is the CDF, `f` the density and `φ` the class's transform.
 struct Euler {
+    /// Nodes in use, `n + m + 1`.
+    terms: usize,
     /// `ω_k`.
-    weight: [f64; EULER_TERMS],
+    weight: [f64; EULER_TERMS_MAX],
     /// `ω_k / z_k`, real and imaginary parts.
-    over_z_re: [f64; EULER_TERMS],
-    over_z_im: [f64; EULER_TERMS],
+    over_z_re: [f64; EULER_TERMS_MAX],
+    over_z_im: [f64; EULER_TERMS_MAX],
     /// The same sum applied to `1/s` (the unit step): `Σ ω_k Re(1/z_k)`,
     /// ≈ 1 + e^{−A}. Subtracting the CDF's sum from it gives the survival
     /// with the aliasing error of the survival, small in the tail.
@@ -544,7 +589,23 @@ struct Euler {
 }
 
 impl Euler {
-    fn new() -> Euler {
+    /// Weights sized for the path's longest class.
+    fn for_path(classes: &[Class]) -> Euler {
+        let phases = classes
+            .iter()
+            .filter(|c| c.probability > 0.0)
+            .map(|c| {
+                c.visits
+                    .iter()
+                    .map(|v| if v.p_wait > 0.0 { 2 } else { 1 })
+                    .sum::<usize>()
+            })
+            .max()
+            .unwrap_or(0);
+        Euler::new(phases.clamp(EULER_N_MIN, EULER_N_MAX))
+    }
+
+    fn new(n: usize) -> Euler {
         let mut binomial = [0.0; EULER_M + 1];
         binomial[0] = 1.0;
         for i in 1..=EULER_M {
@@ -552,16 +613,17 @@ impl Euler {
         }
         let scale = (0.5 * EULER_A).exp();
         let mut euler = Euler {
-            weight: [0.0; EULER_TERMS],
-            over_z_re: [0.0; EULER_TERMS],
-            over_z_im: [0.0; EULER_TERMS],
+            terms: n + EULER_M + 1,
+            weight: [0.0; EULER_TERMS_MAX],
+            over_z_re: [0.0; EULER_TERMS_MAX],
+            over_z_im: [0.0; EULER_TERMS_MAX],
             step: 0.0,
         };
-        for k in 0..EULER_TERMS {
+        for k in 0..euler.terms {
             let beta = match k {
                 0 => 0.5,
-                k if k <= EULER_N => 1.0,
-                k => binomial[k - EULER_N..].iter().sum::<f64>() / (1u64 << EULER_M) as f64,
+                k if k <= n => 1.0,
+                k => binomial[k - n..].iter().sum::<f64>() / (1u64 << EULER_M) as f64,
             };
             let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
             let w = scale * sign * beta;
@@ -575,106 +637,669 @@ impl Euler {
         euler
     }
 
-    /// CDF, survival and density of the visit sum at `u > 0`.
+    /// The aliased CDF and the density (per second) of the visit sum at
+    /// `u > 0`.
     ///
     /// Each factor is written `w/(w + z) = a/(1 + i·b)` with
     /// `a = w/(w + A/2)`, `b = πk/(w + A/2)`, so nothing overflows for any
     /// rate and the node loop needs no division: numerators multiply into
     /// `N_k`, the real `1 + b²` into `D_k`, and `φ = (Π a)·N_k/D_k`.
-    fn invert(&self, visits: &[Visit], u: f64) -> Point {
-        let mut nodes = Nodes {
-            re: [1.0; EULER_TERMS],
-            im: [0.0; EULER_TERMS],
-            den: [1.0; EULER_TERMS],
-        };
+    fn invert(&self, visits: &[Visit], u: f64) -> (f64, f64) {
+        let mut nodes = Nodes::new(self.terms);
         let mut gain = 1.0;
         for (index, visit) in visits.iter().enumerate() {
             let w = u / visit.service_s;
             let inv = 1.0 / (w + 0.5 * EULER_A);
             gain *= w * inv;
-            multiply_service(&mut nodes, PI * inv);
+            nodes.multiply_service(PI * inv);
             if visit.p_wait > 0.0 {
                 let w = u * visit.wait_rate_per_s;
                 let inv = 1.0 / (w + 0.5 * EULER_A);
-                multiply_wait(&mut nodes, visit.p_wait, w * inv, PI * inv);
+                nodes.multiply_wait(visit.p_wait, w * inv, PI * inv);
             }
-            // A visit multiplies D_k by at most (1 + (2πK/A)²)² < 10⁴;
-            // renormalize long before that could overflow.
+            // A visit multiplies D_k by at most (1 + (2(n+m+1)/A·π/2)²)²
+            // < 10⁶; renormalize long before that could overflow.
             if index % 16 == 15 {
-                renormalize(&mut nodes);
+                nodes.renormalize();
             }
         }
         let (mut cdf, mut u_density) = (0.0, 0.0);
-        for k in 0..EULER_TERMS {
+        for k in 0..self.terms {
             let scale = gain / nodes.den[k];
             let (re, im) = (nodes.re[k] * scale, nodes.im[k] * scale);
             cdf += re * self.over_z_re[k] - im * self.over_z_im[k];
             u_density += self.weight[k] * re;
         }
-        let density_per_s = (u_density / u).max(0.0);
-        // Keep the smaller of the two tails from its own inversion: each
-        // then carries an aliasing error relative to itself.
-        if cdf < 0.5 {
-            let cdf = cdf.clamp(0.0, 1.0);
-            Point {
-                cdf,
-                survival: 1.0 - cdf,
-                density_per_s,
-            }
-        } else {
-            let survival = (self.step - cdf).clamp(0.0, 1.0);
-            Point {
-                cdf: 1.0 - survival,
-                survival,
-                density_per_s,
-            }
+        (cdf, (u_density / u).max(0.0))
+    }
+}
+
+/// The transform at the first `terms` nodes, as `N_k / D_k` (complex over
+/// real).
+struct Nodes {
+    terms: usize,
+    re: [f64; EULER_TERMS_MAX],
+    im: [f64; EULER_TERMS_MAX],
+    den: [f64; EULER_TERMS_MAX],
+}
+
+impl Nodes {
+    fn new(terms: usize) -> Nodes {
+        Nodes {
+            terms,
+            re: [1.0; EULER_TERMS_MAX],
+            im: [0.0; EULER_TERMS_MAX],
+            den: [1.0; EULER_TERMS_MAX],
+        }
+    }
+
+    /// The nodes in use, zipped.
+    fn each(&mut self) -> impl Iterator<Item = (usize, ((&mut f64, &mut f64), &mut f64))> {
+        let n = self.terms;
+        self.re[..n]
+            .iter_mut()
+            .zip(self.im[..n].iter_mut())
+            .zip(self.den[..n].iter_mut())
+            .enumerate()
+    }
+
+    /// `N_k ← N_k·(1 − i·b_k)`, `D_k ← D_k·(1 + b_k²)`, `b_k = k·beta`:
+    /// the service factor `μu/(μu + z_k)` without its real gain.
+    fn multiply_service(&mut self, beta: f64) {
+        for (k, ((re, im), den)) in self.each() {
+            let b = beta * k as f64;
+            let (r, i) = (*re, *im);
+            *re = r + i * b;
+            *im = i - r * b;
+            *den *= 1.0 + b * b;
+        }
+    }
+
+    /// The wait factor `(1 − C) + C·θu/(θu + z_k) = (α + iβ)(1 − i·b)/(1 + b²)`
+    /// with `a = θu/(θu + A/2)`, `α = 1 − C + C·a`, `β = (1 − C)·b`.
+    fn multiply_wait(&mut self, p_wait: f64, a: f64, beta: f64) {
+        let alpha = 1.0 - p_wait + p_wait * a;
+        for (k, ((re, im), den)) in self.each() {
+            let b = beta * k as f64;
+            let bet = (1.0 - p_wait) * b;
+            // (α + iβ)(1 − ib) = (α + βb) + i(β − αb)
+            let (fr, fi) = (alpha + bet * b, bet - alpha * b);
+            let (r, i) = (*re, *im);
+            *re = r * fr - i * fi;
+            *im = r * fi + i * fr;
+            *den *= 1.0 + b * b;
+        }
+    }
+
+    /// `N_k ← N_k/D_k`, `D_k ← 1`.
+    fn renormalize(&mut self) {
+        for (_, ((re, im), den)) in self.each() {
+            *re /= *den;
+            *im /= *den;
+            *den = 1.0;
         }
     }
 }
 
-/// `N_k ← N_k·(1 − i·b_k)`, `D_k ← D_k·(1 + b_k²)`, `b_k = k·beta`: the
-/// service factor `μu/(μu + z_k)` without its real gain.
-fn multiply_service(nodes: &mut Nodes, beta: f64) {
-    let factors = nodes.re.iter_mut().zip(nodes.im.iter_mut()).zip(nodes.den.iter_mut());
-    for (k, ((re, im), den)) in factors.enumerate() {
-        let b = beta * k as f64;
-        let (r, i) = (*re, *im);
-        *re = r + i * b;
-        *im = i - r * b;
-        *den *= 1.0 + b * b;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use statrs::distribution::{ContinuousCDF, Erlang};
+
+    /// Relative tolerance on quantiles and survivals against closed forms.
+    /// The inversion's own error is near 1e-8 (module docs); 1e-6 is the
+    /// target the brief sets, with room to spare.
+    const REL_TOL: f64 = 1e-6;
+
+    fn rel_err(got: f64, want: f64) -> f64 {
+        (got - want).abs() / want.abs()
+    }
+
+    fn one_class(visits: Vec<Visit>, fixed_s: f64) -> Vec<Class> {
+        vec![Class {
+            probability: 1.0,
+            visits,
+            fixed_s,
+        }]
+    }
+
+    /// A visit with no wait: exponential service of mean `service_s`.
+    fn service(service_s: f64) -> Visit {
+        Visit {
+            p_wait: 0.0,
+            wait_rate_per_s: 1.0,
+            service_s,
+        }
+    }
+
+    /// Reference quantile of a closed-form survival `g` (decreasing) by
+    /// bisection to relative width 1e-14.
+    fn reference_quantile(g: impl Fn(f64) -> f64, q: f64) -> f64 {
+        let (mut lo, mut hi) = (0.0, 1e-12);
+        while g(hi) > 1.0 - q {
+            hi *= 2.0;
+        }
+        while hi - lo > 1e-14 * hi {
+            let mid = 0.5 * (lo + hi);
+            if g(mid) > 1.0 - q {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+
+    /// Checks quantiles and the survival at them against a closed form.
+    fn assert_matches(classes: &[Class], g: impl Fn(f64) -> f64, quantiles: &[f64], label: &str) {
+        for &q in quantiles {
+            let want = reference_quantile(&g, q);
+            let got = quantile_s(classes, q).unwrap();
+            assert!(rel_err(got, want) <= REL_TOL, "{label} q={q}: {got} vs {want}");
+            let (got_g, want_g) = (survival(classes, want).unwrap(), g(want));
+            assert!(
+                rel_err(got_g, want_g) <= REL_TOL,
+                "{label} G({want}): {got_g} vs {want_g}"
+            );
+        }
+    }
+
+    const QUANTILES: [f64; 6] = [0.01, 0.5, 0.9, 0.99, 0.999, 0.9999];
+
+    #[test]
+    fn one_visit_matches_the_mmc_response_time() {
+        // (servers, arrival rate per s, service time s): ρ = 0.5, 0.9, 0.99,
+        // a 10 µs service, and θ = cμ − λ = 6 − 4 = 2 = μ exactly.
+        let cases = [
+            (1, 0.5, 1.0),
+            (8, 720.0, 0.01),
+            (100, 49_500.0, 0.002),
+            (4, 2.8e5, 1e-5),
+            (3, 4.0, 0.5),
+        ];
+        for (servers, rate, service_s) in cases {
+            let tier = Mmc::new(rate, service_s, servers).unwrap();
+            let visit = Visit::from_mmc(&tier, service_s).unwrap();
+            let classes = one_class(vec![visit], 0.0);
+            for q in QUANTILES {
+                let want = tier.response_quantile_s(q).unwrap();
+                let got = quantile_s(&classes, q).unwrap();
+                assert!(rel_err(got, want) <= REL_TOL, "c={servers} q={q}: {got} vs {want}");
+                let (got_g, want_g) = (survival(&classes, want).unwrap(), tier.response_survival(want));
+                assert!(
+                    rel_err(got_g, want_g) <= REL_TOL,
+                    "c={servers} G({want}): {got_g} vs {want_g}"
+                );
+            }
+        }
+        let double_pole = Visit::from_mmc(&Mmc::new(4.0, 0.5, 3).unwrap(), 0.5).unwrap();
+        assert!((double_pole.wait_rate_per_s - 2.0).abs() <= 1e-15, "θ = μ case");
+    }
+
+    #[test]
+    fn two_distinct_exponentials_match_the_hypoexponential() {
+        // P(X + Y > t) = (b·e^{−at} − a·e^{−bt}) / (b − a), X ~ Exp(a), Y ~ Exp(b).
+        for (a, b) in [(1.0, 3.0), (1e5, 0.01), (200.0, 201.0)] {
+            let g = |t: f64| (b * (-a * t).exp() - a * (-b * t).exp()) / (b - a);
+            let services = one_class(vec![service(1.0 / a), service(1.0 / b)], 0.0);
+            assert_matches(&services, g, &QUANTILES, "two services");
+            // The same law as one visit that always waits: Exp(θ = a) + Exp(b).
+            let waited = Visit {
+                p_wait: 1.0,
+                wait_rate_per_s: a,
+                service_s: 1.0 / b,
+            };
+            assert_matches(&one_class(vec![waited], 0.0), g, &QUANTILES, "always waits");
+        }
+    }
+
+    #[test]
+    fn iid_exponentials_match_the_erlang_distribution() {
+        let rate_per_s = 200.0;
+        for n in [2, 5, 12, 24] {
+            let erlang = Erlang::new(n, rate_per_s).unwrap();
+            let classes = one_class(vec![service(1.0 / rate_per_s); n as usize], 0.0);
+            assert_matches(&classes, |t| erlang.sf(t), &QUANTILES, &format!("Erlang-{n}"));
+        }
+    }
+
+    #[test]
+    fn mixture_of_two_shifted_classes_matches_the_closed_form() {
+        let fast = Mmc::new(640.0, 0.01, 8).unwrap();
+        let slow = Mmc::new(15.0, 0.04, 1).unwrap();
+        let classes = vec![
+            Class {
+                probability: 0.7,
+                visits: vec![Visit::from_mmc(&fast, 0.01).unwrap()],
+                fixed_s: 0.002,
+            },
+            Class {
+                probability: 0.3,
+                visits: vec![Visit::from_mmc(&slow, 0.04).unwrap()],
+                fixed_s: 0.005,
+            },
+        ];
+        let shifted = |tier: &Mmc, t: f64| if t <= 0.0 { 1.0 } else { tier.response_survival(t) };
+        let g = |t: f64| 0.7 * shifted(&fast, t - 0.002) + 0.3 * shifted(&slow, t - 0.005);
+        assert_matches(&classes, g, &QUANTILES, "mixture");
+        // Between the two shifts only the first class can have finished.
+        let t = 0.004;
+        assert!(rel_err(survival(&classes, t).unwrap(), g(t)) <= REL_TOL);
+    }
+
+    #[test]
+    fn mpmath_reference_multi_tier_path() {
+        // tests/reference/latency_reference.py (mpmath, 40 digits, Talbot
+        // and de Hoog inversions agreeing to 1e-20). Tolerance 1e-6 relative.
+        let visit = |p_wait, wait_rate_per_s, service_s| Visit {
+            p_wait,
+            wait_rate_per_s,
+            service_s,
+        };
+        let db = visit(0.8, 40.0, 0.006);
+        let classes = vec![
+            Class {
+                probability: 0.6,
+                visits: vec![visit(0.35, 250.0, 0.004), visit(0.6, 90.0, 0.012), db, db],
+                fixed_s: 0.0015,
+            },
+            Class {
+                probability: 0.4,
+                visits: vec![visit(0.35, 250.0, 0.0025), visit(0.1, 2000.0, 0.0003)],
+                fixed_s: 0.003,
+            },
+        ];
+        assert!(rel_err(mean_s(&classes).unwrap(), 0.04944) <= 1e-14);
+        let survivals = [
+            (0.01, 0.67238418442757659),
+            (0.03, 0.56026008301028256),
+            (0.06, 0.37232004829245592),
+            (0.1, 0.14365456598100095),
+            (0.2, 0.0060231123455175953),
+        ];
+        for (t, want) in survivals {
+            let got = survival(&classes, t).unwrap();
+            assert!(rel_err(got, want) <= REL_TOL, "G({t}) = {got} vs {want}");
+        }
+        let quantiles = [(0.5, 0.041432842526202076), (0.9, 0.11280470610529457)];
+        for (q, want) in quantiles {
+            let got = quantile_s(&classes, q).unwrap();
+            assert!(rel_err(got, want) <= REL_TOL, "q={q}: {got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn mean_is_the_hand_sum() {
+        // Class 1: 1 ms + (0.5/100 s + 2 ms) + 3 ms = 11 ms.
+        // Class 2: 0 + (0.2/50 s + 10 ms) = 14 ms.
+        // Mean: 0.25·11 + 0.75·14 = 13.25 ms.
+        let classes = vec![
+            Class {
+                probability: 0.25,
+                visits: vec![
+                    Visit {
+                        p_wait: 0.5,
+                        wait_rate_per_s: 100.0,
+                        service_s: 0.002,
+                    },
+                    service(0.003),
+                ],
+                fixed_s: 0.001,
+            },
+            Class {
+                probability: 0.75,
+                visits: vec![Visit {
+                    p_wait: 0.2,
+                    wait_rate_per_s: 50.0,
+                    service_s: 0.010,
+                }],
+                fixed_s: 0.0,
+            },
+        ];
+        assert!(rel_err(mean_s(&classes).unwrap(), 0.01325) <= 1e-14);
+    }
+
+    #[test]
+    fn visit_from_mmc_reads_the_wait_law() {
+        let tier = Mmc::new(720.0, 0.01, 8).unwrap();
+        let visit = Visit::from_mmc(&tier, 0.01).unwrap();
+        assert!(rel_err(visit.p_wait, tier.erlang_c()) <= 1e-15);
+        assert!(
+            rel_err(visit.wait_rate_per_s, 8.0 / 0.01 - 720.0) <= 1e-12,
+            "θ = cμ − λ"
+        );
+        // Allen–Cunneen stretches the wait; the visit's mean follows it.
+        let stretched = tier.with_variability(1.0, 2.0).unwrap();
+        let visit = Visit::from_mmc(&stretched, 0.01).unwrap();
+        assert!(rel_err(visit.mean_s(), stretched.mean_response_s().unwrap()) <= 1e-12);
+        // Deterministic arrivals and service: no wait at all.
+        let smooth = Visit::from_mmc(&tier.with_variability(0.0, 0.0).unwrap(), 0.01).unwrap();
+        assert!(smooth.p_wait.abs() <= 0.0 && smooth.wait_rate_per_s > 0.0);
+        let unstable = Mmc::new(900.0, 0.01, 8).unwrap();
+        assert!(matches!(
+            Visit::from_mmc(&unstable, 0.01),
+            Err(LatencyError::UnstableTier { .. })
+        ));
+        assert!(Visit::from_mmc(&tier, 0.0).is_err());
+    }
+
+    #[test]
+    fn constant_paths_are_steps() {
+        let fixed = one_class(vec![], 0.025);
+        for q in [1e-9, 0.5, 0.999] {
+            assert!((quantile_s(&fixed, q).unwrap() - 0.025).abs() <= 1e-15);
+        }
+        assert!((survival(&fixed, 0.0249).unwrap() - 1.0).abs() <= 0.0);
+        assert!(survival(&fixed, 0.025).unwrap().abs() <= 0.0);
+        let atoms = vec![
+            Class {
+                probability: 0.3,
+                visits: vec![],
+                fixed_s: 0.001,
+            },
+            Class {
+                probability: 0.7,
+                visits: vec![],
+                fixed_s: 0.005,
+            },
+        ];
+        assert!((quantile_s(&atoms, 0.2).unwrap() - 0.001).abs() <= 1e-15);
+        assert!((quantile_s(&atoms, 0.5).unwrap() - 0.005).abs() <= 1e-15);
+        assert!((survival(&atoms, 0.003).unwrap() - 0.7).abs() <= 1e-15);
+    }
+
+    #[test]
+    fn an_atom_inside_a_mixture_holds_its_quantiles() {
+        // Half the requests take exactly 10 ms, half Exp(mean 5 ms):
+        // F(t) = ½(1 − e^{−t/S}) + ½·1{t ≥ 10 ms}.
+        let s = 0.005;
+        let classes = vec![
+            Class {
+                probability: 0.5,
+                visits: vec![],
+                fixed_s: 0.010,
+            },
+            Class {
+                probability: 0.5,
+                visits: vec![service(s)],
+                fixed_s: 0.0,
+            },
+        ];
+        let cases = [
+            (0.4, -s * 0.2f64.ln()), // below the atom: ½(1 − e^{−t/S}) = 0.4
+            (0.7, 0.010),            // inside the jump at 10 ms
+            (0.95, s * 10f64.ln()),  // above: ½(1 − e^{−t/S}) + ½ = 0.95
+        ];
+        for (q, want) in cases {
+            let got = quantile_s(&classes, q).unwrap();
+            assert!(rel_err(got, want) <= 1e-9, "q={q}: {got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn a_visit_that_never_waits_ignores_its_wait_rate() {
+        let visit = Visit {
+            p_wait: 0.0,
+            wait_rate_per_s: f64::NAN,
+            service_s: 0.004,
+        };
+        let classes = one_class(vec![visit], 0.001);
+        let want = 0.001 + 0.004 * 100f64.ln();
+        assert!(rel_err(quantile_s(&classes, 0.99).unwrap(), want) <= REL_TOL);
+        assert!(rel_err(mean_s(&classes).unwrap(), 0.005) <= 1e-15);
+    }
+
+    /// A path spanning 10 µs to 100 s, in one class and across classes.
+    fn wide_path() -> Vec<Class> {
+        let visit = |p_wait, wait_rate_per_s, service_s| Visit {
+            p_wait,
+            wait_rate_per_s,
+            service_s,
+        };
+        vec![
+            Class {
+                probability: 0.5,
+                visits: vec![visit(0.9, 1e5, 1e-5), visit(0.01, 0.02, 100.0)],
+                fixed_s: 0.0,
+            },
+            Class {
+                probability: 0.49,
+                visits: vec![visit(0.3, 3e4, 1e-5); 3],
+                fixed_s: 1e-4,
+            },
+            Class {
+                probability: 0.01,
+                visits: vec![],
+                fixed_s: 50.0,
+            },
+        ]
+    }
+
+    #[test]
+    fn results_are_finite_bounded_and_monotone() {
+        let classes = wide_path();
+        let mut previous = 1.0;
+        for i in 0..=300 {
+            let t = 1e-9 * 10f64.powf(i as f64 * 0.05);
+            let g = survival(&classes, t).unwrap();
+            assert!((0.0..=1.0).contains(&g), "G({t}) = {g}");
+            assert!(g <= previous + 1e-9, "G rises at {t}: {g} > {previous}");
+            previous = g;
+        }
+        for t in [f64::NEG_INFINITY, -1.0, 0.0, 1e300, f64::INFINITY] {
+            let g = survival(&classes, t).unwrap();
+            assert!((0.0..=1.0).contains(&g), "G({t}) = {g}");
+        }
+        let mut previous = 0.0;
+        for q in [1e-12, 1e-6, 0.01, 0.3, 0.5, 0.505, 0.9, 0.99, 0.995, 0.999, 1.0 - 1e-9] {
+            let t = quantile_s(&classes, q).unwrap();
+            assert!(t.is_finite() && t >= previous, "q={q}: {t} after {previous}");
+            previous = t;
+        }
+    }
+
+    #[test]
+    fn a_wide_path_matches_its_closed_form() {
+        // 10 µs and 100 s services in one class, after a 3 ms shift: the
+        // shifted hypoexponential survival.
+        let (a, b) = (1e5, 0.01);
+        let g = |t: f64| {
+            let u = t - 0.003;
+            if u <= 0.0 {
+                1.0
+            } else {
+                (b * (-a * u).exp() - a * (-b * u).exp()) / (b - a)
+            }
+        };
+        let classes = one_class(vec![service(1.0 / a), service(1.0 / b)], 0.003);
+        assert_matches(&classes, g, &[1e-6, 0.5, 0.99], "10 µs + 100 s");
+    }
+
+    #[test]
+    fn quantiles_take_few_evaluations() {
+        // The planner's budget: 6 classes × 4 visits; each evaluation is one
+        // transform inversion per class (31 nodes), so the count is the cost.
+        let classes: Vec<Class> = (0..6)
+            .map(|i| Class {
+                probability: 1.0 / 6.0,
+                visits: (0..4)
+                    .map(|j| Visit {
+                        p_wait: 0.3 + 0.1 * j as f64,
+                        wait_rate_per_s: 50.0 + 10.0 * i as f64,
+                        service_s: 0.001 * (1 + i + j) as f64,
+                    })
+                    .collect(),
+                fixed_s: 0.001 * i as f64,
+            })
+            .collect();
+        let total = validate(&classes).unwrap();
+        for q in [0.01, 0.5, 0.9, 0.99, 0.999, 0.9999] {
+            let (_, evaluations) = solve_quantile(&classes, total, q);
+            assert!(evaluations <= 8, "q={q}: {evaluations} evaluations");
+        }
+    }
+
+    #[test]
+    fn invalid_paths_are_rejected_by_field() {
+        let good = Visit {
+            p_wait: 0.5,
+            wait_rate_per_s: 10.0,
+            service_s: 0.01,
+        };
+        let with_visit = |v: Visit| one_class(vec![v], 0.0);
+        let cases: Vec<(Vec<Class>, &str)> = vec![
+            (vec![], "at least one class"),
+            (
+                vec![Class {
+                    probability: -0.1,
+                    visits: vec![],
+                    fixed_s: 0.0,
+                }],
+                "classes[0].probability must be in [0, 1]",
+            ),
+            (
+                vec![Class {
+                    probability: 0.6,
+                    visits: vec![],
+                    fixed_s: 0.0,
+                }],
+                "sum to 1, got 0.6",
+            ),
+            (one_class(vec![], f64::NAN), "classes[0].fixed_s"),
+            (one_class(vec![], -1.0), "classes[0].fixed_s"),
+            (with_visit(Visit { p_wait: 1.5, ..good }), "classes[0].visits[0].p_wait"),
+            (
+                with_visit(Visit {
+                    p_wait: f64::NAN,
+                    ..good
+                }),
+                "visits[0].p_wait",
+            ),
+            (
+                with_visit(Visit {
+                    wait_rate_per_s: 0.0,
+                    ..good
+                }),
+                "visits[0].wait_rate_per_s must be a finite rate > 0",
+            ),
+            (
+                with_visit(Visit {
+                    wait_rate_per_s: f64::INFINITY,
+                    ..good
+                }),
+                "visits[0].wait_rate_per_s",
+            ),
+            (with_visit(Visit { service_s: 0.0, ..good }), "visits[0].service_s"),
+            (
+                with_visit(Visit {
+                    service_s: f64::NAN,
+                    ..good
+                }),
+                "visits[0].service_s",
+            ),
+        ];
+        for (classes, message) in cases {
+            for error in [
+                mean_s(&classes).unwrap_err(),
+                survival(&classes, 0.1).unwrap_err(),
+                quantile_s(&classes, 0.5).unwrap_err(),
+            ] {
+                assert!(error.to_string().contains(message), "{error} lacks {message}");
+            }
+        }
+        let classes = with_visit(good);
+        for q in [0.0, 1.0, -0.5, f64::NAN] {
+            assert!(
+                matches!(quantile_s(&classes, q), Err(LatencyError::Quantile(_))),
+                "q={q}"
+            );
+        }
+        assert!(matches!(survival(&classes, f64::NAN), Err(LatencyError::Time(_))));
+    }
+
+    #[test]
+    fn probabilities_within_rounding_are_renormalized() {
+        let half = |fixed_s| Class {
+            probability: 0.5 + 1e-12,
+            visits: vec![],
+            fixed_s,
+        };
+        let classes = vec![half(0.001), half(0.002)];
+        assert!(rel_err(mean_s(&classes).unwrap(), 0.0015) <= 1e-14);
     }
 }
-
-/// The wait factor `(1 − C) + C·θu/(θu + z_k) = (α + iβ)(1 − i·b)/(1 + b²)`
-/// with `α = 1 − C + C·a`, `β = (1 − C)·b`.
-fn multiply_wait(nodes: &mut Nodes, p_wait: f64, a: f64, beta: f64) {
-    let alpha = 1.0 - p_wait + p_wait * a;
-    let factors = nodes.re.iter_mut().zip(nodes.im.iter_mut()).zip(nodes.den.iter_mut());
-    for (k, ((re, im), den)) in factors.enumerate() {
-        let b = beta * k as f64;
-        let bet = (1.0 - p_wait) * b;
-        // (α + iβ)(1 − ib) = (α + βb) + i(β − αb)
-        let (fr, fi) = (alpha + bet * b, bet - alpha * b);
-        let (r, i) = (*re, *im);
-        *re = r * fr - i * fi;
-        *im = r * fi + i * fr;
-        *den *= 1.0 + b * b;
+#[cfg(test)]
+mod scratch {
+    use super::*;
+    use statrs::distribution::{ContinuousCDF, Erlang};
+    #[test]
+    fn scratch_erlang() {
+        for n in [2u64, 5, 12, 24, 48] {
+            let e = Erlang::new(n, 200.0).unwrap();
+            let classes = vec![Class {
+                probability: 1.0,
+                visits: vec![
+                    Visit {
+                        p_wait: 0.0,
+                        wait_rate_per_s: 1.0,
+                        service_s: 0.005
+                    };
+                    n as usize
+                ],
+                fixed_s: 0.0,
+            }];
+            let mut worst: f64 = 0.0;
+            let mut worst_lo: f64 = 0.0;
+            let mean = n as f64 * 0.005;
+            for i in 0..300 {
+                let t = mean * 10f64.powf(-1.5 + i as f64 * 0.006);
+                let want = e.sf(t);
+                let got = survival(&classes, t).unwrap();
+                if want > 1e-6 && want <= 0.5 {
+                    worst = worst.max((got - want).abs() / want);
+                }
+                let wf = e.cdf(t);
+                if wf > 1e-6 && wf < 0.5 {
+                    worst_lo = worst_lo.max(((1.0 - got) - wf).abs() / wf);
+                }
+            }
+            println!("n={n} worst rel upper {worst:.2e} lower {worst_lo:.2e}");
+        }
     }
-}
-
-/// `N_k ← N_k/D_k`, `D_k ← 1`.
-fn renormalize(nodes: &mut Nodes) {
-    let factors = nodes.re.iter_mut().zip(nodes.im.iter_mut()).zip(nodes.den.iter_mut());
-    for ((re, im), den) in factors {
-        *re /= *den;
-        *im /= *den;
-        *den = 1.0;
+    #[test]
+    fn scratch_timing() {
+        let classes: Vec<Class> = (0..6)
+            .map(|i| Class {
+                probability: 1.0 / 6.0,
+                visits: (0..4)
+                    .map(|j| Visit {
+                        p_wait: 0.3 + 0.1 * j as f64,
+                        wait_rate_per_s: 50.0 + 10.0 * i as f64,
+                        service_s: 0.001 * (1 + i + j) as f64,
+                    })
+                    .collect(),
+                fixed_s: 0.001 * i as f64,
+            })
+            .collect();
+        for q in [0.01, 0.5, 0.9, 0.99, 0.999] {
+            let reps = 3000;
+            let start = std::time::Instant::now();
+            let mut acc = 0.0;
+            for _ in 0..reps {
+                acc += quantile_s(std::hint::black_box(&classes), q).unwrap();
+            }
+            let per = start.elapsed().as_secs_f64() / reps as f64;
+            let start = std::time::Instant::now();
+            for _ in 0..reps {
+                acc += survival(std::hint::black_box(&classes), 0.05).unwrap();
+            }
+            let per_g = start.elapsed().as_secs_f64() / reps as f64;
+            println!(
+                "q={q} {:.3e} quantile {:.1} us  survival {:.2} us",
+                acc,
+                per * 1e6,
+                per_g * 1e6
+            );
+        }
     }
-}
-
-/// The transform at every node, as `N_k / D_k` (complex over real).
-struct Nodes {
-    re: [f64; EULER_TERMS],
-    im: [f64; EULER_TERMS],
-    den: [f64; EULER_TERMS],
 }

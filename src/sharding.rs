@@ -1104,8 +1104,9 @@ pub enum Sizing {
 /// ```
 /// where `λ` is the total rate, `μ` one shard's rate capacity, `B` the
 /// stored bytes and `C` one shard's storage. Both sides fall as `S` grows,
-/// so the search gallops (1, 2, 4, …) to the first fit and bisects below
-/// it. The skew model switches from discrete to continuous counts at 200
+/// so the search starts at the even-split floor `⌈max(λ/μ, B/C)⌉` (skew is
+/// at least 1), gallops upward (+1, +2, +4, …) to the first fit and bisects
+/// below it. The skew model switches from discrete to continuous counts at 200
 /// effective keys per shard, where it can step by ~1 %; the result is
 /// then a fitting `S` within that step of the least. Edges: infeasible,
 /// without searching, when `p_1·λ > μ` (hot key) or `B/K > C`; infeasible
@@ -1117,8 +1118,9 @@ pub fn size_to(layout: &Layout, target: &SizeTarget) -> Result<Sizing, ShardErro
         return Ok(Sizing::Infeasible(ceiling));
     }
     let fit = |shards: u64| fit_at(layout, target, shards);
-    // Gallop: the first power of two that fits bounds the answer.
-    let (mut lo, mut hi) = (0u64, 1u64);
+    // Skew is at least 1, so the even split is a floor on S: start there.
+    let (mut lo, mut step) = (even_split_floor(target).saturating_sub(1), 1u64);
+    let mut hi = lo + 1;
     let mut best = loop {
         if let Some(found) = fit(hi) {
             break found;
@@ -1128,7 +1130,8 @@ pub fn size_to(layout: &Layout, target: &SizeTarget) -> Result<Sizing, ShardErro
             return Ok(Sizing::Infeasible(limit));
         }
         lo = hi;
-        hi = (hi * 2).min(MAX_SHARDS);
+        hi = (hi + step).min(MAX_SHARDS);
+        step = step.saturating_mul(2);
     };
     // Bisect: `lo` does not fit (or is 0), `hi` fits.
     while hi - lo > 1 {
@@ -1156,6 +1159,21 @@ fn hard_ceiling(layout: &Layout, target: &SizeTarget) -> Option<Ceiling> {
             shard_storage_bytes: storage,
         }),
         _ => None,
+    }
+}
+
+/// Shards needed if every shard got exactly its mean share (never more than
+/// the answer, since the hottest shard carries at least the mean).
+fn even_split_floor(target: &SizeTarget) -> u64 {
+    let by_rate = target.total_rate_per_s / target.shard_capacity_rate_per_s;
+    let by_bytes = target
+        .shard_storage_bytes
+        .map_or(0.0, |storage| target.stored_bytes / storage);
+    let floor = by_rate.max(by_bytes).ceil();
+    if floor >= MAX_SHARDS as f64 {
+        MAX_SHARDS
+    } else {
+        (floor as u64).max(1)
     }
 }
 

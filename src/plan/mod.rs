@@ -15,12 +15,14 @@ pub use demand::{daily_profile, Rates, Stream};
 pub use tiers::{dc_loads, DcLoad};
 
 use crate::availability;
+use crate::cache::{Policy, Popularity};
 use crate::cost::{self, Catalog, Instance, Prices};
 use crate::error::InputError;
 use crate::model::{Scale, Stage, Tier, TierKind, DEFAULT_MAX_DB_STORAGE_BYTES};
 use crate::queueing::{Balancer, Mmc};
 use crate::workload::{Targets, Workload};
 use demand::streams;
+use std::cell::{OnceCell, RefCell};
 use tiers::{size_out, size_up, DcSizing};
 
 /// Everything a plan reads.
@@ -106,9 +108,10 @@ pub struct StagePlan {
 
 /// Plans every stage and marks the cheapest one that meets the targets.
 pub fn plan(inputs: &Inputs, stages: &[Stage]) -> Result<Vec<StagePlan>, InputError> {
+    let shared = Shared::default();
     let mut plans = stages
         .iter()
-        .map(|s| plan_stage(inputs, s))
+        .map(|s| plan_stage_sharing(inputs, s, &shared))
         .collect::<Result<Vec<_>, _>>()?;
     mark_recommended(&mut plans);
     Ok(plans)
@@ -130,6 +133,45 @@ pub fn mark_recommended(plans: &mut [StagePlan]) {
 
 /// Plans one stage.
 pub fn plan_stage(inputs: &Inputs, stage: &Stage) -> Result<StagePlan, InputError> {
+    plan_stage_sharing(inputs, stage, &Shared::default())
+}
+
+/// What every stage of one workload computes alike, computed once.
+#[derive(Default)]
+struct Shared {
+    /// Zipf popularity of the cacheable keys, bucketed (the costly part of
+    /// a hit ratio).
+    popularity: OnceCell<Popularity>,
+    /// LRU hit ratios already solved, by capacity in items (stages with
+    /// the same cache tier ask for the same one).
+    hit_ratios: RefCell<Vec<(f64, f64)>>,
+}
+
+impl Shared {
+    fn popularity(&self, w: &Workload) -> Result<&Popularity, InputError> {
+        if let Some(p) = self.popularity.get() {
+            return Ok(p);
+        }
+        let built = Popularity::new(w.cache_keys(), w.zipf_s).map_err(|e| InputError::new(format!("workload: {e}")))?;
+        Ok(self.popularity.get_or_init(|| built))
+    }
+
+    /// Che's LRU hit ratio for a cache of `items` (cache.rs), remembered.
+    fn lru_hit_ratio(&self, w: &Workload, items: f64) -> Result<f64, InputError> {
+        if let Some(&(_, hit)) = self.hit_ratios.borrow().iter().find(|(i, _)| *i == items) {
+            return Ok(hit);
+        }
+        let hit = self
+            .popularity(w)?
+            .hit_ratio_items(Policy::Lru, items)
+            .map_err(|e| InputError::new(format!("cache model: {e}")))?
+            .hit_ratio;
+        self.hit_ratios.borrow_mut().push((items, hit));
+        Ok(hit)
+    }
+}
+
+fn plan_stage_sharing(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result<StagePlan, InputError> {
     let w = inputs.workload;
     let rates = Rates::peak(w);
     let loads = dc_loads(&stage.dc_shares());
@@ -142,6 +184,7 @@ pub fn plan_stage(inputs: &Inputs, stage: &Stage) -> Result<StagePlan, InputErro
         shards: None,
         primary: None,
         replica_servers: 0,
+        shared,
     };
     let mut tiers = Vec::new();
     if let Some(cache_tier) = stage.tier(TierKind::Cache) {
@@ -166,6 +209,7 @@ struct StageContext<'a> {
     primary: Option<Instance>,
     /// Read replicas in all (for the storage bill).
     replica_servers: u64,
+    shared: &'a Shared,
 }
 
 impl<'a> StageContext<'a> {

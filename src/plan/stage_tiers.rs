@@ -4,7 +4,7 @@
 
 use super::demand::{self, streams, Stream};
 use super::{dedup, StageContext, TierPlan};
-use crate::cache::{MemoryLayout, Policy, Popularity};
+use crate::cache::MemoryLayout;
 use crate::cost::{self, Instance};
 use crate::error::InputError;
 use crate::model::{Tier, TierKind, WorkerSizing, DEFAULT_CACHE_FRACTION, DEFAULT_MAX_DB_STORAGE_BYTES};
@@ -22,19 +22,15 @@ impl StageContext<'_> {
         let instance = self.instance(tier)?;
         let layout =
             MemoryLayout::new(w.object_bytes).map_err(|e| InputError::new(format!("workload object_size: {e}")))?;
-        let popularity =
-            Popularity::new(w.cache_keys(), w.zipf_s).map_err(|e| InputError::new(format!("workload: {e}")))?;
         let fraction = self.stage.cache_fraction.unwrap_or(DEFAULT_CACHE_FRACTION);
         let wanted_bytes = fraction * layout.bytes_for(w.cache_keys());
         let by_memory = (wanted_bytes / instance.memory_bytes()).ceil().max(tier.min as f64) as u64;
+        let shared = self.shared;
         let hit = |nodes: u64| -> Result<f64, InputError> {
             let items = layout
                 .items_in(nodes as f64 * instance.memory_bytes())
                 .min(w.cache_keys());
-            popularity
-                .hit_ratio_items(Policy::Lru, items)
-                .map(|r| r.hit_ratio)
-                .map_err(|e| InputError::new(format!("cache model: {e}")))
+            shared.lru_hit_ratio(w, items)
         };
         self.hit_ratio = hit(by_memory)?;
         let min_tier = Tier {

@@ -24,9 +24,9 @@ agree to 1e-20 relative plus 1e-30 absolute (asserted; the absolute part
 only matters where a class's survival is below 1e-10, far past its
 quantiles). The path survival is
 P(T > t) = sum_i P_i G_i(t - fixed_i) (G_i = 1 for t < fixed_i). Quantiles
-solve P(T > t) = 1 - q by the Illinois method (bracketing regula falsi) to
-a bracket of relative width 1e-25, started on a bracket that is checked to
-change sign, and the root is confirmed by
+solve P(T > t) = 1 - q by bisection and then the Illinois method
+(bracketing regula falsi) to a bracket of relative width 1e-22, started on
+a bracket that is checked to change sign, and the root is confirmed by
 a sign change of P(T > t) - (1 - q) across t (1 -/+ 1e-20); the mean is exact:
 sum_i P_i (fixed_i + sum_v (C/theta + S)).
 
@@ -90,14 +90,26 @@ def self_check():
 
 
 def illinois(f, lo, hi):
-    """Root of a decreasing f on [lo, hi] by the Illinois variant of
-    regula falsi, to a bracket of relative width 1e-25."""
+    """Root of a decreasing f on [lo, hi]: bisection to a bracket of
+    relative width 1e-6, then the Illinois variant of regula falsi until
+    the bracket is 1e-22 wide (relative) or |f| < 1e-32."""
     f_lo, f_hi = f(lo), f(hi)
     assert f_lo > 0 > f_hi
+    while hi - lo > mp.mpf("1e-6") * hi:
+        mid = (lo + hi) / 2
+        f_mid = f(mid)
+        if f_mid > 0:
+            lo, f_lo = mid, f_mid
+        else:
+            hi, f_hi = mid, f_mid
     side = 0
-    while hi - lo > mp.mpf("1e-25") * hi:
+    for _ in range(200):
+        if hi - lo <= mp.mpf("1e-22") * hi:
+            break
         t = hi - f_hi * (hi - lo) / (f_hi - f_lo)
         f_t = f(t)
+        if abs(f_t) < mp.mpf("1e-32"):
+            return t
         if f_t > 0:
             lo, f_lo = t, f_t
             if side == -1:
