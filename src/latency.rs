@@ -116,25 +116,25 @@ impl Visit {
     /// there is `service_s` (classes at one tier may differ).
     ///
     /// ```text
-    /// C = P(Wq > 0) (Erlang C),   θ = C / E[Wq]  (= cμ − λ for M/M/c)
+    /// C = P(Wq > 0) (Erlang C),   θ = (cμ − λ)/k   (Mmc::wait_rate_per_s)
     /// ```
-    /// `θ` is read back from the mean wait so an Allen–Cunneen stretch of
-    /// the wait carries over. A wait probability below 1e-280 is taken as
-    /// 0 (its wait is beyond double precision anyway). Errors: an unstable
-    /// tier, or `service_s` not finite and > 0.
+    /// `k` is the queue's Allen–Cunneen factor (1 for M/M/c), so a
+    /// stretched wait carries over. A wait probability below 1e-280 is
+    /// taken as 0 (its wait is beyond double precision anyway). Errors: an
+    /// unstable tier, or `service_s` not finite and > 0.
     pub fn from_mmc(tier: &Mmc, service_s: f64) -> Result<Visit, LatencyError> {
         if !(service_s.is_finite() && service_s > 0.0) {
             return Err(field_error(None, None, "service_s", "a finite time > 0", service_s));
         }
-        let Some(mean_wait_s) = tier.mean_wait_s() else {
+        if !tier.is_stable() {
             return Err(LatencyError::UnstableTier {
                 utilization: tier.utilization(),
             });
-        };
-        let plain_rate_per_s = tier.servers() as f64 / tier.service_time_s() - tier.arrival_rate_per_s();
+        }
         let p_wait = tier.erlang_c();
-        let theta = p_wait / mean_wait_s;
+        let theta = tier.wait_rate_per_s();
         if p_wait < 1e-280 || !(theta.is_finite() && theta > 0.0) {
+            let plain_rate_per_s = tier.servers() as f64 / tier.service_time_s() - tier.arrival_rate_per_s();
             return Ok(Visit {
                 p_wait: 0.0,
                 wait_rate_per_s: plain_rate_per_s,
@@ -657,8 +657,8 @@ impl Euler {
                 let inv = 1.0 / (w + 0.5 * EULER_A);
                 nodes.multiply_wait(visit.p_wait, w * inv, PI * inv);
             }
-            // A visit multiplies D_k by at most (1 + (2(n+m+1)/A·π/2)²)²
-            // < 10⁶; renormalize long before that could overflow.
+            // b_k ≤ 2πk/A ≤ 19, so a visit multiplies D_k by at most
+            // (1 + 19²)² < 10⁶; renormalize long before that could overflow.
             if index % 16 == 15 {
                 nodes.renormalize();
             }

@@ -73,7 +73,7 @@ fn empirical_quantile(sorted: &[f64], q: f64) -> f64 {
 }
 
 #[test]
-fn simulated_mean_and_percentiles_match_the_inversion() {
+fn latency_simulation_matches_mean_and_percentiles() {
     let classes = path();
     let mut rng = Rng::new(SEED);
     let mut samples: Vec<f64> = (0..SAMPLES).map(|_| sample(&classes, &mut rng)).collect();

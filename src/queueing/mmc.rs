@@ -218,6 +218,13 @@ impl Mmc {
         (self.servers as f64 * self.mu() - self.arrival_rate_per_s) / self.wait_scale
     }
 
+    /// Decay rate of the wait given that a request waits, `θ = (cμ − λ)/k`
+    /// (`k` the Allen–Cunneen factor, 1 for M/M/c): `P(Wq > t) = C·e^{−θt}`.
+    /// Not positive when the queue is unstable.
+    pub fn wait_rate_per_s(&self) -> f64 {
+        self.theta()
+    }
+
     /// Mean wait in queue, `Wq = C / (cμ − λ)` (times the Allen–Cunneen
     /// factor when set); `None` when unstable.
     pub fn mean_wait_s(&self) -> Option<f64> {
