@@ -299,6 +299,10 @@ pub fn format_count(count: f64) -> String {
 /// A fraction as a percentage: `0.9` → `90.0%`, `0.99995` → `99.995%`.
 pub fn format_percent(fraction: f64) -> String {
     let pct = fraction * 100.0;
+    if pct < 100.0 && 1.0 - fraction < 1e-9 {
+        // Nine nines and beyond: more digits would only show rounding.
+        return ">99.9999999%".to_string();
+    }
     if pct > 99.0 && pct < 100.0 {
         // Availability-like numbers: show the nines that matter.
         let nines = (-(1.0 - fraction).log10() - 1e-9).ceil().clamp(3.0, 11.0) as usize;
@@ -429,6 +433,9 @@ mod tests {
         assert_eq!(format_count(5e6), "5.00M");
         assert_eq!(format_percent(0.9), "90.0%");
         assert_eq!(format_percent(0.9995), "99.95%");
+        assert_eq!(format_percent(0.99999995), "99.999995%");
+        assert_eq!(format_percent(1.0 - 1e-12), ">99.9999999%");
+        assert_eq!(format_percent(1.0), "100.0%");
         assert_eq!(format_usd(1234.4), "$1,234");
         assert_eq!(format_usd(12.345), "$12.35");
         // What a table shows parses back to (about) the same value.

@@ -224,7 +224,7 @@ pub fn tier_record(p: &StagePlan, t: &TierPlan) -> Record {
         .int("cores_per_server", t.cores_per_server as u64)
         .float("arrival_rate_per_s", Unit::PerSecond, t.arrival_rate_per_s)
         .float("service_time_s", Unit::Seconds, t.service_time_s)
-        .float("utilization", Unit::Fraction, t.utilization())
+        .opt_float("utilization", Unit::Fraction, queue.map(|q| q.utilization()))
         .opt_float("p_wait", Unit::Fraction, queue.map(|q| q.erlang_c()))
         .opt_float(
             "mean_response_s",
