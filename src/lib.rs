@@ -17,6 +17,7 @@ pub mod quantity;
 pub mod queueing;
 pub mod replication;
 pub mod report;
+pub mod search;
 pub mod sharding;
 pub mod workload;
 pub mod zipf;

@@ -10,6 +10,8 @@
 
 use crate::quantity::{format_duration, format_percent, format_rate};
 use crate::queueing::Mmc;
+use crate::search::{bisect_decreasing, least_count, Least};
+use std::convert::Infallible;
 use std::fmt;
 
 /// Replicas one primary may have unless told otherwise: many managed
@@ -458,23 +460,14 @@ impl Replication {
     /// constraint still broken at [`SEARCH_CAP`].
     fn least_replicas(&self, with_target: bool) -> Result<(u64, &'static str), &'static str> {
         let floor = self.min_replicas.max(1);
-        let (mut failing, mut candidate, mut step) = (floor - 1, floor, 1u64);
-        while let Some(name) = self.violation(candidate, with_target) {
-            if candidate >= SEARCH_CAP {
-                return Err(name);
-            }
-            failing = candidate;
-            candidate = candidate.saturating_add(step).min(SEARCH_CAP);
-            step = step.saturating_mul(2);
-        }
-        let mut passing = candidate;
-        while passing - failing > 1 {
-            let mid = failing + (passing - failing) / 2;
-            match self.violation(mid, with_target) {
-                None => passing = mid,
-                Some(_) => failing = mid,
-            }
-        }
+        let found = least_count(floor, SEARCH_CAP, |n| {
+            Ok::<_, Infallible>(self.violation(n, with_target))
+        });
+        let passing = match found {
+            Ok(Least::Found(n)) => n,
+            Ok(Least::Capped { violation, .. }) => return Err(violation),
+            Err(never) => match never {},
+        };
         let binding = match passing {
             n if n <= floor => "minimum",
             n => self.violation(n - 1, with_target).unwrap_or("minimum"),
@@ -603,19 +596,8 @@ impl ReplicaWait {
         } else {
             (self.p_wait / half).ln() / self.decay_per_s
         };
-        let (mut low, mut high) = (read_s * (1.0 / tail).ln(), read_s * (1.0 / half).ln() + wait_half_s);
-        for _ in 0..200 {
-            let mid = 0.5 * (low + high);
-            if self.read_survival(read_s, mid) > tail {
-                low = mid;
-            } else {
-                high = mid;
-            }
-            if high - low <= 1e-13 * high {
-                break;
-            }
-        }
-        0.5 * (low + high)
+        let (low, high) = (read_s * (1.0 / tail).ln(), read_s * (1.0 / half).ln() + wait_half_s);
+        bisect_decreasing(|t| self.read_survival(read_s, t) - tail, low, high)
     }
 }
 

@@ -33,6 +33,8 @@
 //! for load and for key counts, so its skew is computed as for `hash`; the
 //! placements differ in resharding.
 
+use crate::search::{least_count, Least};
+use std::convert::Infallible;
 use std::fmt;
 use std::str::FromStr;
 
@@ -1104,9 +1106,8 @@ pub enum Sizing {
 /// ```
 /// where `λ` is the total rate, `μ` one shard's rate capacity, `B` the
 /// stored bytes and `C` one shard's storage. Both sides fall as `S` grows,
-/// so the search starts at the even-split floor `⌈max(λ/μ, B/C)⌉` (skew is
-/// at least 1), gallops upward (+1, +2, +4, …) to the first fit and bisects
-/// below it. The skew model switches from discrete to continuous counts at 200
+/// so the search ([`least_count`]) starts at the even-split floor
+/// `⌈max(λ/μ, B/C)⌉` (skew is at least 1), gallops up and bisects back. The skew model switches from discrete to continuous counts at 200
 /// effective keys per shard, where it can step by ~1 %; the result is
 /// then a fitting `S` within that step of the least. Edges: infeasible,
 /// without searching, when `p_1·λ > μ` (hot key) or `B/K > C`; infeasible
@@ -1117,30 +1118,16 @@ pub fn size_to(layout: &Layout, target: &SizeTarget) -> Result<Sizing, ShardErro
     if let Some(ceiling) = hard_ceiling(layout, target) {
         return Ok(Sizing::Infeasible(ceiling));
     }
-    let fit = |shards: u64| fit_at(layout, target, shards);
     // Skew is at least 1, so the even split is a floor on S: start there.
-    let (mut lo, mut step) = (even_split_floor(target).saturating_sub(1), 1u64);
-    let mut hi = lo + 1;
-    let mut best = loop {
-        if let Some(found) = fit(hi) {
-            break found;
-        }
-        if hi >= MAX_SHARDS {
-            let limit = Ceiling::ShardLimit { max_shards: MAX_SHARDS };
-            return Ok(Sizing::Infeasible(limit));
-        }
-        lo = hi;
-        hi = (hi + step).min(MAX_SHARDS);
-        step = step.saturating_mul(2);
+    let unfit = |shards: u64| Ok::<_, Infallible>(fit_at(layout, target, shards).is_none().then_some(()));
+    let shards = match least_count(even_split_floor(target), MAX_SHARDS, unfit) {
+        Ok(Least::Found(n)) => n,
+        Ok(Least::Capped { .. }) => return Ok(Sizing::Infeasible(Ceiling::ShardLimit { max_shards: MAX_SHARDS })),
+        Err(never) => match never {},
     };
-    // Bisect: `lo` does not fit (or is 0), `hi` fits.
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        match fit(mid) {
-            Some(found) => (hi, best) = (mid, found),
-            None => lo = mid,
-        }
-    }
+    let Some(best) = fit_at(layout, target, shards) else {
+        return Ok(Sizing::Infeasible(Ceiling::ShardLimit { max_shards: MAX_SHARDS }));
+    };
     Ok(Sizing::Fits(best))
 }
 

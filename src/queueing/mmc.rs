@@ -2,6 +2,7 @@
 //! servers, one FIFO queue. Erlang B by recursion, Erlang C, the mean
 //! measures, and exact waiting- and response-time distributions.
 
+use crate::search::bisect_decreasing;
 use std::fmt;
 
 /// Why an M/M/c could not be built from the given numbers.
@@ -307,27 +308,4 @@ impl Mmc {
             (self.p_wait / tail).ln() / self.theta()
         }
     }
-}
-
-/// Root of a decreasing function on `[low, high]` (with `f(low) ≥ 0 ≥ f(high)`,
-/// widened upward if needed) by bisection to relative width 1e-13.
-fn bisect_decreasing(f: impl Fn(f64) -> f64, mut low: f64, mut high: f64) -> f64 {
-    for _ in 0..200 {
-        if f(high) <= 0.0 {
-            break;
-        }
-        high *= 2.0;
-    }
-    for _ in 0..200 {
-        let mid = 0.5 * (low + high);
-        if f(mid) > 0.0 {
-            low = mid;
-        } else {
-            high = mid;
-        }
-        if high - low <= 1e-13 * high {
-            break;
-        }
-    }
-    0.5 * (low + high)
 }

@@ -8,6 +8,7 @@
 
 use super::farm::Farm;
 use super::mmc::QueueError;
+use crate::search::{least_count, Least};
 
 /// The largest count the search considers before it calls a target
 /// unreachable.
@@ -205,28 +206,13 @@ fn percentile_name(q: f64) -> &'static str {
         .map_or("percentile", |(_, name)| name)
 }
 
-/// Gallop from `start` until every constraint holds, then bisect back.
+/// The least count from `start` that meets every constraint, and the
+/// constraint that the count below it breaks.
 fn search(farm: &Farm, c: &Constraints, start: u64) -> Result<Sizing, QueueError> {
-    // Counts below `start - 1` break a closed-form necessary bound.
-    let mut failing = start.saturating_sub(1);
-    let mut candidate = start;
-    let mut step = 1u64;
-    while let Some(name) = violation(farm, c, candidate)? {
-        if candidate >= MAX_SERVERS {
-            return Ok(too_many(candidate, name));
-        }
-        failing = candidate;
-        candidate = candidate.saturating_add(step).min(MAX_SERVERS);
-        step = step.saturating_mul(2);
-    }
-    let mut passing = candidate;
-    while passing - failing > 1 {
-        let mid = failing + (passing - failing) / 2;
-        match violation(farm, c, mid)? {
-            None => passing = mid,
-            Some(_) => failing = mid,
-        }
-    }
+    let passing = match least_count(start, MAX_SERVERS, |n| violation(farm, c, n))? {
+        Least::Found(n) => n,
+        Least::Capped { at, violation } => return Ok(too_many(at, violation)),
+    };
     let binding = match passing {
         1 => None,
         n => violation(farm, c, n - 1)?,
