@@ -1,26 +1,10 @@
 //! The `scaleplan queue` command end to end: output contract and exit codes.
 
+mod common;
+
+use common::{json_rows, scaleplan};
+
 use serde_json::Value;
-use std::process::Command;
-
-fn scaleplan(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scaleplan"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn only_object(stdout: &str) -> serde_json::Map<String, Value> {
-    let parsed: Value = serde_json::from_str(stdout).unwrap();
-    let rows = parsed.as_array().unwrap();
-    assert_eq!(rows.len(), 1);
-    rows[0].as_object().unwrap().clone()
-}
 
 const FIELDS: [&str; 21] = [
     "arrival_rate_per_s",
@@ -62,7 +46,11 @@ fn sized_answer_meets_its_constraints() {
         "json",
     ]);
     assert_eq!(code, 0);
-    let row = only_object(&out);
+    let row = {
+        let mut rows = json_rows(&out);
+        assert_eq!(rows.len(), 1);
+        rows.remove(0)
+    };
     let names: Vec<&str> = row.keys().map(|k| k.as_str()).collect();
     assert_eq!(names, FIELDS);
     // 2M/s × 10 ms = 20 000 Erlangs; at 80 % that is 25 000 servers.
@@ -87,7 +75,11 @@ fn unstable_queue_is_a_result() {
         "json",
     ]);
     assert_eq!(code, 0);
-    let row = only_object(&out);
+    let row = {
+        let mut rows = json_rows(&out);
+        assert_eq!(rows.len(), 1);
+        rows.remove(0)
+    };
     assert_eq!(row["stable"], Value::Bool(false));
     assert_eq!(row["feasible"], Value::Bool(false));
     assert_eq!(row["mean_wait_s"], Value::Null);
@@ -194,7 +186,11 @@ fn round_robin_farm_counts_servers_of_k_cores() {
         "json",
     ]);
     assert_eq!(code, 0);
-    let row = only_object(&out);
+    let row = {
+        let mut rows = json_rows(&out);
+        assert_eq!(rows.len(), 1);
+        rows.remove(0)
+    };
     assert_eq!(row["servers"].as_u64(), Some(4));
     assert_eq!(row["cores"].as_u64(), Some(16));
     assert!((row["utilization"].as_f64().unwrap() - 0.625).abs() < 1e-12);

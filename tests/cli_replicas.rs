@@ -1,20 +1,11 @@
 //! The `scaleplan replicas` command end to end: output contract, counts by
 //! hand arithmetic, the read ceiling, and exit codes.
 
-use serde_json::Value;
-use std::process::Command;
+mod common;
 
-fn scaleplan(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scaleplan"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::{number, only_row, scaleplan, Row};
+
+use serde_json::Value;
 
 /// λ_r = 1000/s, S_r = 2 ms, λ_w = 100/s, S_w = 5 ms, 4 cores.
 const EXAMPLE: [&str; 11] = [
@@ -31,22 +22,10 @@ const EXAMPLE: [&str; 11] = [
     "4",
 ];
 
-fn json_row(extra: &[&str]) -> serde_json::Map<String, Value> {
+fn json_row(extra: &[&str]) -> Row {
     let mut args = EXAMPLE.to_vec();
     args.extend_from_slice(extra);
-    args.extend_from_slice(&["--format", "json"]);
-    let (code, out, err) = scaleplan(&args);
-    assert_eq!(code, 0, "{args:?}: {err}");
-    let parsed: Value = serde_json::from_str(&out).unwrap();
-    let rows = parsed.as_array().unwrap();
-    assert_eq!(rows.len(), 1);
-    rows[0].as_object().unwrap().clone()
-}
-
-fn number(row: &serde_json::Map<String, Value>, field: &str) -> f64 {
-    row[field]
-        .as_f64()
-        .unwrap_or_else(|| panic!("{field} is {:?}", row[field]))
+    only_row(&args)
 }
 
 fn close(actual: f64, expected: f64) -> bool {

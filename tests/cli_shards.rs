@@ -2,37 +2,16 @@
 //! the exact binomial maximum, resharding and exhaustion by hand, sizing,
 //! and exit codes.
 
-use serde_json::{Map, Value};
-use std::process::Command;
+mod common;
 
-fn scaleplan(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scaleplan"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::{number, only_row, scaleplan, Row};
 
-fn json_row(args: &[&str]) -> Map<String, Value> {
+use serde_json::Value;
+
+fn json_row(args: &[&str]) -> Row {
     let mut full = vec!["shards"];
     full.extend_from_slice(args);
-    full.extend_from_slice(&["--format", "json"]);
-    let (code, out, err) = scaleplan(&full);
-    assert_eq!(code, 0, "{full:?}: {err}");
-    let parsed: Value = serde_json::from_str(&out).unwrap();
-    let rows = parsed.as_array().unwrap();
-    assert_eq!(rows.len(), 1);
-    rows[0].as_object().unwrap().clone()
-}
-
-fn number(row: &Map<String, Value>, field: &str) -> f64 {
-    row[field]
-        .as_f64()
-        .unwrap_or_else(|| panic!("{field} is {:?}", row[field]))
+    only_row(&full)
 }
 
 const FIELDS: [&str; 14] = [

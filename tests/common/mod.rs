@@ -50,3 +50,52 @@ impl Rng {
         ((self.next_u64() as u128 * n as u128) >> 64) as u64
     }
 }
+
+/// Runs the built binary: (exit code, stdout, stderr).
+pub fn scaleplan(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scaleplan"))
+        .args(args)
+        .output()
+        .expect("the scaleplan binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+pub type Row = serde_json::Map<String, serde_json::Value>;
+
+/// The rows of a JSON output: an array of flat objects.
+pub fn json_rows(stdout: &str) -> Vec<Row> {
+    let parsed: serde_json::Value = serde_json::from_str(stdout).expect("valid JSON");
+    let rows = parsed.as_array().expect("a JSON array");
+    rows.iter().map(|r| r.as_object().expect("an object").clone()).collect()
+}
+
+/// `args` with `--format json` appended; asserts exit 0 and exactly one row.
+pub fn only_row(args: &[&str]) -> Row {
+    let mut full = args.to_vec();
+    full.extend_from_slice(&["--format", "json"]);
+    let (code, out, err) = scaleplan(&full);
+    assert_eq!(code, 0, "{full:?}: {err}");
+    let mut rows = json_rows(&out);
+    assert_eq!(rows.len(), 1, "{full:?}");
+    rows.remove(0)
+}
+
+/// A numeric field, or a panic naming it.
+pub fn number(row: &Row, field: &str) -> f64 {
+    row[field]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{field} is {:?}", row[field]))
+}
+
+/// Writes `text` to a file in a per-process temporary folder; its path.
+pub fn temp_file(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("scaleplan-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("temp file");
+    path.to_string_lossy().into_owned()
+}
