@@ -210,6 +210,8 @@ pub fn format_duration(seconds: f64) -> String {
     let s = seconds.abs();
     if s == 0.0 {
         "0 ms".to_string()
+    } else if s < 1e-6 {
+        format!("{} ns", sig3(seconds * 1e9))
     } else if s < 1e-3 {
         format!("{} µs", sig3(seconds * 1e6))
     } else if s < 1.0 {
@@ -426,6 +428,7 @@ mod tests {
         assert_eq!(format_duration(0.999), "999 ms");
         assert_eq!(format_duration(0.0123), "12.3 ms");
         assert_eq!(format_duration(850e-6), "850 µs");
+        assert_eq!(format_duration(1e-9), "1.00 ns");
         assert_eq!(format_duration(1.5), "1.50 s");
         assert_eq!(format_bytes(4096.0), "4.00 KiB");
         assert_eq!(format_bytes(16.0 * 1073741824.0), "16.0 GiB");

@@ -121,6 +121,12 @@ impl Workload {
                 return Err(bad(key, "a service time must be greater than 0"));
             }
         }
+        if self.replica_apply_factor <= 0.0 {
+            return Err(bad(
+                "replica_apply_factor",
+                "must be greater than 0 (a replica does some work per write)",
+            ));
+        }
         if self.objects_per_user * self.users.max(1.0) < 1.0 {
             return Err(bad("objects_per_user", "must give at least one cacheable object"));
         }

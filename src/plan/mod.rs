@@ -171,7 +171,52 @@ impl Shared {
     }
 }
 
+/// Rounds of adding servers for the p99 target before giving up.
+const P99_ROUNDS: usize = 40;
+
+/// Plans a stage; while its p99 misses the target, the scale-out tier with
+/// the longest p99 wait gets a quarter more servers (DESIGN §3: sizing
+/// meets the latency target too), until the target is met or no tier's
+/// wait is worth shortening.
 fn plan_stage_sharing(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result<StagePlan, InputError> {
+    let mut boosts: Vec<(String, u64)> = Vec::new();
+    for _ in 0..P99_ROUNDS {
+        let plan = plan_stage_once(inputs, stage, shared, &boosts)?;
+        let slow = plan.p99_response_s.is_some_and(|p| p > inputs.targets.p99_s);
+        if !(plan.feasible && slow) {
+            return Ok(plan);
+        }
+        let Some((name, servers)) = longest_wait(&plan, inputs.targets.p99_s) else {
+            return Ok(plan);
+        };
+        let per_dc = servers.div_ceil(stage.data_centers.max(1));
+        let boosted = per_dc + (per_dc / 4).max(1);
+        match boosts.iter_mut().find(|(n, _)| *n == name) {
+            Some(entry) => entry.1 = boosted,
+            None => boosts.push((name, boosted)),
+        }
+    }
+    plan_stage_once(inputs, stage, shared, &boosts)
+}
+
+/// The scale-out tier in the request path whose p99 wait is longest, if
+/// that wait is a visible share (1 %) of the target: (name, servers).
+fn longest_wait(plan: &StagePlan, target_s: f64) -> Option<(String, u64)> {
+    plan.tiers
+        .iter()
+        .filter(|t| matches!(t.kind, TierKind::Web | TierKind::Cache | TierKind::Session) && t.servers > 1)
+        .filter_map(|t| Some((t, t.busiest_queue()?.wait_quantile_s(0.99)?)))
+        .filter(|(_, wait)| *wait > 0.01 * target_s)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(t, _)| (t.name.clone(), t.servers))
+}
+
+fn plan_stage_once(
+    inputs: &Inputs,
+    stage: &Stage,
+    shared: &Shared,
+    boosts: &[(String, u64)],
+) -> Result<StagePlan, InputError> {
     let w = inputs.workload;
     let rates = Rates::peak(w);
     let loads = dc_loads(&stage.dc_shares());
@@ -185,6 +230,7 @@ fn plan_stage_sharing(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result
         primary: None,
         replica_servers: 0,
         shared,
+        boosts,
     };
     let mut tiers = Vec::new();
     if let Some(cache_tier) = stage.tier(TierKind::Cache) {
@@ -210,6 +256,8 @@ struct StageContext<'a> {
     /// Read replicas in all (for the storage bill).
     replica_servers: u64,
     shared: &'a Shared,
+    /// Servers per data center added for the p99 target, by tier name.
+    boosts: &'a [(String, u64)],
 }
 
 impl<'a> StageContext<'a> {
@@ -255,6 +303,17 @@ impl<'a> StageContext<'a> {
         Ok(family)
     }
 
+    /// A tier's least count per data center: its model minimum, or more
+    /// where the p99 target asked for it.
+    fn min_servers(&self, tier: &Tier) -> u64 {
+        let boost = self
+            .boosts
+            .iter()
+            .find(|(name, _)| *name == tier.name)
+            .map_or(0, |(_, n)| *n);
+        tier.min.max(boost)
+    }
+
     fn data_centers(&self) -> u64 {
         self.loads.len() as u64
     }
@@ -268,6 +327,7 @@ impl<'a> StageContext<'a> {
             TierKind::DbShard => self.sharded_db(tier)?,
             TierKind::Web if self.stage.autoscale && tier.scale == Scale::Out => vec![self.autoscaled_web(tier)?],
             TierKind::Worker => vec![self.worker_tier(tier)?],
+            TierKind::Session => vec![self.session_tier(tier)?],
             _ => vec![self.plain_tier(tier)?],
         })
     }
@@ -361,8 +421,16 @@ impl<'a> StageContext<'a> {
             Scale::Out => {
                 let inst = self.instance(tier)?;
                 let balancer = tier.balancer.unwrap_or(Balancer::RoundRobin);
-                let sizing =
-                    size_out(s, load, &inst, balancer, tier.min, tier.n_plus_one, self.targets()).map_err(internal)?;
+                let sizing = size_out(
+                    s,
+                    load,
+                    &inst,
+                    balancer,
+                    self.min_servers(tier),
+                    tier.n_plus_one,
+                    self.targets(),
+                )
+                .map_err(internal)?;
                 Ok((inst, sizing))
             }
         }

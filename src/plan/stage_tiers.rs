@@ -7,11 +7,11 @@ use super::{dedup, StageContext, TierPlan};
 use crate::cache::MemoryLayout;
 use crate::cost::{self, Instance};
 use crate::error::InputError;
-use crate::model::{Tier, TierKind, WorkerSizing, DEFAULT_CACHE_FRACTION, DEFAULT_MAX_DB_STORAGE_BYTES};
-use crate::quantity::{format_bytes, format_count, format_duration};
+use crate::model::{Scale, Tier, TierKind, WorkerSizing, DEFAULT_CACHE_FRACTION, DEFAULT_MAX_DB_STORAGE_BYTES};
+use crate::quantity::{format_bytes, format_count, format_duration, format_rate};
 use crate::queueing::Mmc;
 use crate::replication::{size_replicas, ReplicaSizing, Replication};
-use crate::sharding::{size_to, Layout, Placement, SizeTarget, Sizing as ShardSizing};
+use crate::sharding::{size_to, Ceiling, Layout, Placement, SizeTarget, Sizing as ShardSizing};
 
 impl StageContext<'_> {
     /// The cache: nodes enough for `cache_fraction` of all cacheable bytes
@@ -47,6 +47,24 @@ impl StageContext<'_> {
         Ok(plan)
     }
 
+    /// The session store: nodes enough to hold the sessions of a day's users
+    /// (in the DC's failover share, since that DC may have to serve them)
+    /// in the usable memory of its nodes, and for the lookups.
+    pub(super) fn session_tier(&self, tier: &Tier) -> Result<TierPlan, InputError> {
+        let w = self.w();
+        let instance = self.instance(tier)?;
+        let share = self.loads.iter().map(|l| l.failover).fold(0.0, f64::max);
+        let layout =
+            MemoryLayout::new(w.session_bytes).map_err(|e| InputError::new(format!("workload session_size: {e}")))?;
+        let bytes = layout.bytes_for((w.dau() * share).ceil());
+        let by_memory = (bytes / instance.memory_bytes()).ceil().max(tier.min as f64) as u64;
+        let with_memory = Tier {
+            min: by_memory,
+            ..tier.clone()
+        };
+        self.plain_tier(&with_memory)
+    }
+
     /// The primary (global, scale-up within its family) and the read
     /// replicas in every data center, both of one instance type: the
     /// smallest type on which the primary fits the writes and the replica
@@ -67,11 +85,17 @@ impl StageContext<'_> {
                 break;
             }
         }
+        // Nothing fits: keep the smallest type the primary fits (a bigger one
+        // would not help the replicas' apply thread), else the largest.
         let (instance, replicas) = match chosen {
             Some(found) => found,
             None => {
-                let replicas = self.replicas_per_dc(&largest, self.db_writes_per_s(), self.db_reads_per_s())?;
-                (largest, replicas)
+                let fallback = family
+                    .iter()
+                    .find(|inst| self.primary_fits(inst, self.db_writes_per_s()))
+                    .map_or(largest, |inst| (*inst).clone());
+                let replicas = self.replicas_per_dc(&fallback, self.db_writes_per_s(), self.db_reads_per_s())?;
+                (fallback, replicas)
             }
         };
         self.primary = Some(instance.clone());
@@ -302,68 +326,106 @@ fn peak_backlog(mean_per_s: f64, capacity_per_s: f64, profile: &[f64; 24]) -> f6
 }
 
 impl StageContext<'_> {
-    /// Shards by user id (hash placement), each a primary of the tier's
-    /// instance type: the least count whose hottest shard (DESIGN §6 skew)
-    /// keeps its writes under `u_max` and its bytes under the volume limit;
-    /// replicas per shard sized on the hottest shard's reads. A shard down
-    /// takes out only its own users, so the tier's unavailability is one
-    /// shard's (user-weighted), not the product over shards.
+    /// Shards by user id (hash placement), each a primary with its own
+    /// replicas: for every instance type the tier allows (its `family`, or
+    /// its one `instance`), the least shard count whose hottest shard
+    /// (DESIGN §6 skew) keeps its writes under `u_max` — on the primary's
+    /// cores and, with replicas, on one apply thread — and its bytes under
+    /// the volume limit, with replicas sized on the hottest shard's reads;
+    /// the cheapest feasible type wins. A shard down takes out only its own
+    /// users, so the tier's unavailability is one shard's (user-weighted).
     pub(super) fn sharded_db(&mut self, tier: &Tier) -> Result<Vec<TierPlan>, InputError> {
+        let candidates: Vec<Instance> = match tier.scale {
+            Scale::Up => self.family(tier)?.into_iter().cloned().collect(),
+            Scale::Out => vec![self.instance(tier)?],
+        };
+        let mut best: Option<ShardOption> = None;
+        for instance in candidates {
+            let option = self.shard_option(instance)?;
+            let better = match &best {
+                None => true,
+                Some(b) => {
+                    (option.feasible && !b.feasible)
+                        || (option.feasible == b.feasible && option.usd_per_month < b.usd_per_month)
+                }
+            };
+            if better {
+                best = Some(option);
+            }
+        }
+        let option = best.ok_or_else(|| InputError::new(format!("{}: no instance to shard on", self.source(tier))))?;
+        Ok(self.shard_plans(tier, option))
+    }
+
+    /// Shard count, hottest share and replicas on one instance type.
+    fn shard_option(&self, instance: Instance) -> Result<ShardOption, InputError> {
         let w = self.w();
-        let instance = self.instance(tier)?;
         let layout = Layout {
             keys: w.users.max(1.0) as u64,
             zipf_s: w.shard_key_zipf,
             placement: Placement::Hash,
             vnodes: 1,
         };
-        // A shard's writes must fit its primary's cores and, with replicas,
-        // one apply thread on each replica (both at the utilization ceiling).
         let primary_capacity = self.targets().max_util * instance.vcpu as f64 / w.db_write_s;
-        let apply_capacity = self.targets().max_util / (w.db_write_s * w.replica_apply_factor).max(1e-300);
-        let has_replicas = self.stage.has(TierKind::DbReplica);
+        let capacity = match self.stage.has(TierKind::DbReplica) {
+            true => primary_capacity.min(self.apply_capacity_per_s()),
+            false => primary_capacity,
+        };
         let target = SizeTarget {
             total_rate_per_s: self.db_writes_per_s(),
-            shard_capacity_rate_per_s: if has_replicas {
-                primary_capacity.min(apply_capacity)
-            } else {
-                primary_capacity
-            },
+            shard_capacity_rate_per_s: capacity,
             stored_bytes: w.stored_bytes(),
             shard_storage_bytes: Some(self.stage.max_db_storage.unwrap_or(DEFAULT_MAX_DB_STORAGE_BYTES)),
         };
         let err = |e: crate::sharding::ShardError| InputError::new(format!("shard sizing: {e}"));
         let (shards, hottest_share, ceiling) = match size_to(&layout, &target).map_err(err)? {
-            ShardSizing::Fits(fit) => (
-                fit.shards,
-                fit.hottest_shard_rate_per_s / target.total_rate_per_s.max(1e-300),
-                None,
-            ),
-            ShardSizing::Infeasible(ceiling) => (1, 1.0, Some(ceiling.to_string())),
+            ShardSizing::Fits(fit) if target.total_rate_per_s > 0.0 => {
+                (fit.shards, fit.hottest_shard_rate_per_s / target.total_rate_per_s, None)
+            }
+            ShardSizing::Fits(fit) => (fit.shards, 1.0 / fit.shards as f64, None),
+            ShardSizing::Infeasible(ceiling) => (1, 1.0, Some(describe_ceiling(&ceiling))),
         };
-        let hottest_share = if target.total_rate_per_s > 0.0 {
-            hottest_share
-        } else {
-            1.0 / shards as f64
+        let replicas = match self.stage.has(TierKind::DbReplica) {
+            true => self.replicas_per_dc(
+                &instance,
+                self.db_writes_per_s() * hottest_share,
+                self.db_reads_per_s() * hottest_share,
+            )?,
+            false => Vec::new(),
         };
+        let copies = 1 + replicas.iter().map(|r| r.sizing.replicas).sum::<u64>();
+        let feasible = ceiling.is_none() && replicas.iter().all(|r| r.sizing.feasible);
+        Ok(ShardOption {
+            usd_per_month: cost::instances_usd_per_month(&instance, (shards * copies) as f64),
+            instance,
+            shards,
+            hottest_share,
+            ceiling,
+            replicas,
+            feasible,
+        })
+    }
+
+    fn shard_plans(&mut self, tier: &Tier, option: ShardOption) -> Vec<TierPlan> {
+        let ShardOption {
+            instance,
+            shards,
+            hottest_share,
+            ceiling,
+            replicas,
+            ..
+        } = option;
         self.shards = Some(shards);
         self.primary = Some(instance.clone());
-        let writes = [Stream {
-            rate_per_s: self.db_writes_per_s(),
-            service_s: w.db_write_s,
+        let writes = self.db_writes_per_s();
+        let hottest = [Stream {
+            rate_per_s: writes * hottest_share,
+            service_s: self.w().db_write_s,
         }];
-        let mut primary = self.primary_plan(
-            tier,
-            &instance,
-            &[Stream {
-                rate_per_s: writes[0].rate_per_s * hottest_share,
-                ..writes[0]
-            }],
-            1,
-        );
+        let mut primary = self.primary_plan(tier, &instance, &hottest, 1);
         primary.servers = shards;
         primary.mean_servers = shards as f64;
-        primary.arrival_rate_per_s = writes[0].rate_per_s;
+        primary.arrival_rate_per_s = writes;
         primary.usd_per_month = cost::instances_usd_per_month(&instance, shards as f64);
         if let Some(c) = ceiling {
             primary.feasible = false;
@@ -371,13 +433,40 @@ impl StageContext<'_> {
         }
         let mut plans = vec![primary];
         if let Some(replica_tier) = self.stage.tier(TierKind::DbReplica) {
-            let per_dc = self.replicas_per_dc(
-                &instance,
-                self.db_writes_per_s() * hottest_share,
-                self.db_reads_per_s() * hottest_share,
-            )?;
-            plans.push(self.replica_plan(replica_tier, &instance, &per_dc, shards));
+            plans.push(self.replica_plan(replica_tier, &instance, &replicas, shards));
         }
-        Ok(plans)
+        plans
+    }
+
+    /// Writes per second one replica's single apply thread takes at `u_max`.
+    fn apply_capacity_per_s(&self) -> f64 {
+        let w = self.w();
+        self.targets().max_util / (w.db_write_s * w.replica_apply_factor).max(1e-300)
+    }
+}
+
+/// One way to shard: an instance type and what it takes.
+struct ShardOption {
+    instance: Instance,
+    shards: u64,
+    hottest_share: f64,
+    ceiling: Option<String>,
+    replicas: Vec<ReplicaDc>,
+    feasible: bool,
+    usd_per_month: f64,
+}
+
+/// A shard ceiling in human units.
+fn describe_ceiling(ceiling: &Ceiling) -> String {
+    match ceiling {
+        Ceiling::HotKey {
+            hot_key_rate_per_s,
+            shard_capacity_rate_per_s,
+        } => format!(
+            "the hottest user alone writes {}, above what one shard takes ({}): sharding cannot split one key",
+            format_rate(*hot_key_rate_per_s),
+            format_rate(*shard_capacity_rate_per_s)
+        ),
+        other => other.to_string(),
     }
 }

@@ -52,24 +52,31 @@ impl StageContext<'_> {
         plan
     }
 
-    /// Tiers in series inside a DC, times the DC itself; several DCs in
-    /// parallel where one surviving DC carries the load. A cache whose loss
-    /// would overload the database is a hidden SPOF and counts in series.
+    /// Tiers in series inside a DC, times the DC itself; D data centers
+    /// each sized to take one failed DC's users, so the service is up while
+    /// at most one is down ((D−1)-of-D; 1-of-2 for two). The database
+    /// primary (or the shards) is one for all DCs and stays in series
+    /// outside that. A cache whose loss would overload the database is a
+    /// hidden SPOF and counts in series.
     fn availability(&self, tiers: &[TierPlan]) -> (f64, Vec<String>) {
         let mut spofs: Vec<String> = tiers.iter().filter(|t| t.spof).map(|t| t.name.clone()).collect();
         let hidden_cache = self.cache_is_hidden_spof(tiers);
         if let Some(name) = &hidden_cache {
             spofs.push(format!("{name} (the database is sized for misses only)"));
         }
-        let mut unavailabilities: Vec<f64> = tiers
+        let global = |t: &&TierPlan| matches!(t.kind, TierKind::DbPrimary | TierKind::DbShard);
+        let mut per_dc: Vec<f64> = tiers
             .iter()
-            .filter(|t| t.kind != TierKind::Cache || hidden_cache.is_some())
+            .filter(|t| !global(t) && (t.kind != TierKind::Cache || hidden_cache.is_some()))
             .map(|t| t.unavailability)
             .collect();
-        unavailabilities.push(1.0 - self.targets().dc_availability);
-        let per_dc = availability::series_unavailability(&unavailabilities).unwrap_or(1.0);
-        let d = self.loads.len() as u32;
-        let total = availability::parallel_dcs_unavailability(per_dc, d).unwrap_or(1.0);
+        per_dc.push(1.0 - self.targets().dc_availability);
+        let dc = availability::series_unavailability(&per_dc).unwrap_or(1.0);
+        let d = self.loads.len() as u64;
+        let dcs = availability::k_of_n_unavailability(d.saturating_sub(1).max(1), d, 1.0 - dc).unwrap_or(1.0);
+        let mut in_series: Vec<f64> = tiers.iter().filter(global).map(|t| t.unavailability).collect();
+        in_series.push(dcs);
+        let total = availability::series_unavailability(&in_series).unwrap_or(1.0);
         if d == 1 {
             spofs.push("data center".into());
         }
@@ -149,6 +156,11 @@ impl StageContext<'_> {
         let slow = plan.p99_response_s.is_none_or(|p| p > targets.p99_s);
         if plan.feasible && slow {
             problems.push(match plan.p99_response_s {
+                Some(p) if super::longest_wait(plan, targets.p99_s).is_none() => format!(
+                    "p99 {} above the {} target, and more servers would not help: the waits are already short, the rest is service time, hops and round trips",
+                    format_duration(p),
+                    format_duration(targets.p99_s)
+                ),
                 Some(p) => format!(
                     "p99 {} above the {} target",
                     format_duration(p),
@@ -159,16 +171,29 @@ impl StageContext<'_> {
         }
         let fragile = plan.availability < targets.availability;
         if plan.feasible && fragile {
-            problems.push(format!(
-                "availability {} below the {} target (single points of failure: {})",
-                format_percent(plan.availability),
-                format_percent(targets.availability),
-                plan.spofs.join(", ")
-            ));
+            let (got, wanted) = distinct_percents(plan.availability, targets.availability);
+            let spofs = match plan.spofs.is_empty() {
+                true => String::new(),
+                false => format!(" (single points of failure: {})", plan.spofs.join(", ")),
+            };
+            problems.push(format!("availability {got} below the {wanted} target{spofs}"));
         }
         plan.meets_slo = plan.feasible && !slow && !fragile;
         plan.reason = problems.join("; ");
     }
+}
+
+/// Two percentages with enough decimals to tell them apart (99.898 % is
+/// not "99.9 % below the 99.9 % target").
+fn distinct_percents(value: f64, target: f64) -> (String, String) {
+    let (a, b) = (format_percent(value), format_percent(target));
+    if a != b {
+        return (a, b);
+    }
+    (1..=9)
+        .map(|d| (format!("{:.d$}%", value * 100.0), format!("{:.d$}%", target * 100.0)))
+        .find(|(x, y)| x != y)
+        .unwrap_or((a, b))
 }
 
 /// The infeasible tier, else the busiest one.
