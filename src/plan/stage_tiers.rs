@@ -290,15 +290,18 @@ impl StageContext<'_> {
         }];
         let mut plan = self.sized(tier, &s, None)?;
         if self.stage.workers_sized_for == WorkerSizing::Mean {
-            let capacity_per_s =
-                plan.servers as f64 * plan.cores_per_server as f64 * self.targets().max_util / w.job_cpu_s;
+            // Workers with a backlog run flat out: every core of every server.
+            let capacity_per_s = plan.servers as f64 * plan.cores_per_server as f64 / w.job_cpu_s;
             let backlog = peak_backlog(mean_jobs, capacity_per_s, &demand::daily_profile(w.peak_factor));
-            if backlog > 0.0 {
+            if backlog.jobs > 0.0 {
+                let drained = match backlog.drain_s.is_finite() {
+                    true => format!("drained {} later", format_duration(backlog.drain_s)),
+                    false => "not drained within three days".to_string(),
+                };
                 plan.reason = format!(
-                    "workers sized for the daily mean: at peak {} jobs back up ({}), drained in {}",
-                    format_count(backlog),
-                    format_bytes(backlog * w.write_bytes),
-                    format_duration(backlog / (capacity_per_s - mean_jobs).max(1e-9))
+                    "workers sized for the daily mean: at peak {} jobs back up ({}), {drained}",
+                    format_count(backlog.jobs),
+                    format_bytes(backlog.jobs * w.write_bytes),
                 );
             }
         }
@@ -312,17 +315,49 @@ pub(super) struct ReplicaDc {
     sizing: ReplicaSizing,
 }
 
-/// Largest backlog over the day when jobs arrive at `mean·h(t)` and are
-/// served at `capacity` per second.
-fn peak_backlog(mean_per_s: f64, capacity_per_s: f64, profile: &[f64; 24]) -> f64 {
-    let mut backlog: f64 = 0.0;
-    let mut worst: f64 = 0.0;
-    // Two days, so a backlog carried over midnight is counted.
-    for h in profile.iter().chain(profile.iter()) {
-        backlog = (backlog + (mean_per_s * h - capacity_per_s) * 3600.0).max(0.0);
-        worst = worst.max(backlog);
+/// The worst queue of jobs over the day and how long it takes to clear.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Backlog {
+    jobs: f64,
+    /// From the worst moment until the queue is empty again.
+    drain_s: f64,
+}
+
+/// Jobs arriving at `mean·h(t)` (hourly profile) served at `capacity` per
+/// second, stepped minute by minute over three days so a backlog carried
+/// past midnight is counted; the drain runs through the evening trough.
+fn peak_backlog(mean_per_s: f64, capacity_per_s: f64, profile: &[f64; 24]) -> Backlog {
+    const STEP_S: f64 = 60.0;
+    let (mut backlog, mut worst, mut worst_at, mut drained_at) = (0.0f64, 0.0f64, 0.0, None);
+    for minute in 0..3 * 24 * 60 {
+        let hour = (minute / 60) % 24;
+        backlog = (backlog + (mean_per_s * profile[hour] - capacity_per_s) * STEP_S).max(0.0);
+        let now = minute as f64 * STEP_S;
+        if backlog > worst {
+            (worst, worst_at, drained_at) = (backlog, now, None);
+        } else if backlog == 0.0 && drained_at.is_none() && worst > 0.0 {
+            drained_at = Some(now);
+        }
     }
-    worst
+    let drain_s = drained_at.map_or(f64::INFINITY, |t| t - worst_at);
+    Backlog { jobs: worst, drain_s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backlog_of_a_square_day() {
+        // 12 h at 2×mean, 12 h at 0, served at 1.5×mean: the queue grows by
+        // 0.5·mean per second for 12 h, then drains at 1.5·mean per second.
+        let mut profile = [0.0; 24];
+        profile[..12].fill(2.0);
+        let b = peak_backlog(10.0, 15.0, &profile);
+        assert!((b.jobs - 5.0 * 12.0 * 3600.0).abs() < 1e-6, "{b:?}");
+        let drain_s = 5.0 * 12.0 * 3600.0 / 15.0;
+        assert!((b.drain_s - drain_s).abs() <= 60.0, "{b:?} vs {drain_s}");
+    }
 }
 
 impl StageContext<'_> {
