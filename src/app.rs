@@ -25,6 +25,17 @@ pub fn run(cli: &Cli) -> Result<String, InputError> {
             }
             Ok(out)
         }
+        Command::Ladder(args) => {
+            let output = commands::ladder::run(args)?;
+            Ok(match args.output.format {
+                Format::Table => render(&output.table_records, Format::Table, &output.view),
+                format => render(&output.records, format, &output.view),
+            })
+        }
+        Command::Sweep(args) => {
+            let output = commands::sweep::run(args)?;
+            Ok(render(&output.records, args.output.format, &output.view))
+        }
         Command::Models(args) => commands::models::run(args),
         Command::Cache(args) => Ok(calculation(commands::cache::run(args)?, args.output.format)),
         Command::Replicas(args) => Ok(calculation(commands::replicas::run(args)?, args.output.format)),

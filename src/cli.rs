@@ -11,6 +11,7 @@ use crate::queueing::Balancer;
 use crate::replication::{DEFAULT_FAILOVER_UTILIZATION, DEFAULT_MAX_REPLICAS, DEFAULT_MAX_UTILIZATION};
 use crate::report::Format;
 use crate::sharding::{Growth, Placement};
+use crate::sweep::UserCounts;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -28,6 +29,21 @@ pub struct Cli {
 pub enum Command {
     /// Plan every stage of the ladder for a workload: servers, latency, cost, availability.
     Plan(PlanArgs),
+    /// Each stage's ceiling: the most users it serves within the targets, what breaks above, the cost there.
+    ///
+    /// ceiling_users is the largest user count (searched from 1 to 1T) at
+    /// which the stage is feasible and meets the p99 and availability
+    /// targets; it is null when the stage never meets them (the reason
+    /// says why at one user), and 1e12 with ceiling_above_range true when
+    /// it still meets them there. capacity_ceiling_users is the same
+    /// search for feasibility alone: where the stage breaks physically.
+    Ladder(LadderArgs),
+    /// Plan every stage at many user counts and show the recommended stage at each.
+    ///
+    /// A row per user count with the cheapest stage that is feasible and
+    /// meets the targets (stage is empty and reason says why when none
+    /// does), or with --all-stages a row per stage and user count.
+    Sweep(SweepArgs),
     /// List the built-in stage models, or show one as TOML.
     Models(ModelsArgs),
     /// Size one queue or farm (M/M/c, Erlang C): evaluate N servers, or find the least N meeting targets.
@@ -133,6 +149,21 @@ pub struct PlanArgs {
     /// Monthly active users: `5M`, `250k`.
     #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = parse_count)]
     pub users: Option<f64>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// One record per stage, or one per stage and tier.
+    #[arg(long, value_name = "LEVEL", default_value = "stage", allow_hyphen_values = true, value_parser = ["stage", "tier"])]
+    pub level: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What a plan reads besides the user count: the workload, the targets,
+/// the catalog and prices, and the stages. Shared by `plan`, `ladder` and
+/// `sweep`.
+#[derive(Debug, Args, Clone)]
+#[command(allow_negative_numbers = true)]
+pub struct InputArgs {
     /// Daily-active fraction of users: `50%`, `0.5`.
     #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
     pub dau_fraction: Option<f64>,
@@ -172,9 +203,37 @@ pub struct PlanArgs {
     /// Only these stages, by id (repeatable).
     #[arg(long = "stage", value_name = "ID")]
     pub stages: Vec<String>,
-    /// One record per stage, or one per stage and tier.
-    #[arg(long, value_name = "LEVEL", default_value = "stage", allow_hyphen_values = true, value_parser = ["stage", "tier"])]
-    pub level: String,
+}
+
+#[derive(Debug, Args, Clone)]
+#[command(allow_negative_numbers = true)]
+pub struct LadderArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Also draw monthly cost and p99 against users (a sweep over 1k..1B) to this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+#[command(allow_negative_numbers = true)]
+pub struct SweepArgs {
+    /// User counts: a range `1k..1B` (log-spaced, both ends included) or a list `1k,10k,1M`.
+    #[arg(long, value_name = "COUNTS", default_value = "1k..1B", allow_hyphen_values = true, value_parser = UserCounts::parse)]
+    pub users: UserCounts,
+    /// Points in a --users range [default: 60].
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_whole)]
+    pub points: Option<u64>,
+    /// Every stage at every point, not only the recommended one.
+    #[arg(long)]
+    pub all_stages: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Also draw monthly cost and p99 against users to this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

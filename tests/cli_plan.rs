@@ -37,7 +37,7 @@ fn rows(stdout: &str) -> Vec<serde_json::Map<String, Value>> {
         .collect()
 }
 
-const STAGE_FIELDS: [&str; 20] = [
+const STAGE_FIELDS: [&str; 22] = [
     "users",
     "dau",
     "stage",
@@ -58,6 +58,8 @@ const STAGE_FIELDS: [&str; 20] = [
     "meets_slo",
     "recommended",
     "reason",
+    "ceiling_users",
+    "ceiling_reason",
 ];
 
 const TIER_FIELDS: [&str; 19] = [

@@ -1,11 +1,13 @@
 //! One module per subcommand: typed arguments in, records out.
 
 pub mod cache;
+pub mod ladder;
 pub mod models;
 pub mod plan;
 pub mod queue;
 pub mod replicas;
 pub mod shards;
+pub mod sweep;
 
 use crate::report::Record;
 

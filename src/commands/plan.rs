@@ -1,7 +1,8 @@
 //! `scaleplan plan`: every stage of the ladder (or the chosen ones) for one
 //! workload, as stage records or tier records.
 
-use crate::cli::PlanArgs;
+use crate::ceiling::{ceilings, StageCeiling};
+use crate::cli::{InputArgs, PlanArgs};
 use crate::cost::{Catalog, Prices};
 use crate::error::InputError;
 use crate::input::read_file;
@@ -20,12 +21,26 @@ pub struct Loaded {
     pub stages: Vec<Stage>,
 }
 
-pub fn load(args: &PlanArgs) -> Result<Loaded, InputError> {
+impl Loaded {
+    /// What the planner reads, borrowed.
+    pub fn inputs(&self) -> Inputs<'_> {
+        Inputs {
+            workload: &self.workload,
+            targets: &self.targets,
+            catalog: &self.catalog,
+            prices: &self.prices,
+        }
+    }
+}
+
+/// Reads the files and flags of `args`; `users` (from `plan --users`)
+/// replaces the workload's user count.
+pub fn load(args: &InputArgs, users: Option<f64>) -> Result<Loaded, InputError> {
     let mut workload = match &args.workload {
         Some(path) => Workload::parse(&read_file("--workload", path)?, path)?,
         None => Workload::builtin(),
     };
-    apply_workload_flags(&mut workload, args)?;
+    apply_workload_flags(&mut workload, args, users)?;
     let mut targets = match &args.targets {
         Some(path) => Targets::parse(&read_file("--targets", path)?, path)?,
         None => Targets::builtin(),
@@ -55,8 +70,8 @@ pub fn load(args: &PlanArgs) -> Result<Loaded, InputError> {
     })
 }
 
-fn apply_workload_flags(w: &mut Workload, args: &PlanArgs) -> Result<(), InputError> {
-    if let Some(users) = args.users {
+fn apply_workload_flags(w: &mut Workload, args: &InputArgs, users: Option<f64>) -> Result<(), InputError> {
+    if let Some(users) = users {
         if users < 1.0 {
             return Err(InputError::flag("--users", "must be at least 1"));
         }
@@ -84,7 +99,7 @@ fn apply_workload_flags(w: &mut Workload, args: &PlanArgs) -> Result<(), InputEr
 }
 
 /// The built-in ladder or the `--model` files, filtered by `--stage`.
-fn stages(args: &PlanArgs) -> Result<Vec<Stage>, InputError> {
+fn stages(args: &InputArgs) -> Result<Vec<Stage>, InputError> {
     let all = if args.models.is_empty() {
         Stage::builtin()
     } else {
@@ -118,13 +133,8 @@ pub struct PlanOutput {
 
 /// Plans and builds the records.
 pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
-    let loaded = load(args)?;
-    let inputs = Inputs {
-        workload: &loaded.workload,
-        targets: &loaded.targets,
-        catalog: &loaded.catalog,
-        prices: &loaded.prices,
-    };
+    let loaded = load(&args.input, args.users)?;
+    let inputs = loaded.inputs();
     let plans = plan(&inputs, &loaded.stages)?;
     let tier_records: Vec<Record> = plans
         .iter()
@@ -147,7 +157,17 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
             tiers_below: None,
         });
     }
-    let stage_records = plans.iter().map(stage_record).collect();
+    // A search that fails (a workload that cannot be planned at one user)
+    // leaves the ceiling unknown rather than failing the plan.
+    let found = ceilings(&inputs, &loaded.stages);
+    let stage_records = plans
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match &found {
+            Ok(all) => stage_record(p, all.get(i).ok_or_else(|| InputError::new("no ceiling"))),
+            Err(e) => stage_record(p, Err(e.clone())),
+        })
+        .collect();
     let view = TableView {
         columns: STAGE_COLUMNS.to_vec(),
         title: Some(title),
@@ -160,7 +180,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
     })
 }
 
-const STAGE_COLUMNS: [&str; 10] = [
+const STAGE_COLUMNS: [&str; 11] = [
     "stage",
     "servers",
     "p99_response_s",
@@ -170,6 +190,7 @@ const STAGE_COLUMNS: [&str; 10] = [
     "bottleneck",
     "meets_slo",
     "recommended",
+    "ceiling_users",
     "reason",
 ];
 
@@ -187,7 +208,14 @@ pub const TIER_COLUMNS: [&str; 11] = [
     "reason",
 ];
 
-pub fn stage_record(p: &StagePlan) -> Record {
+/// One stage's record; `ceiling` adds `ceiling_users` (null when the
+/// stage never meets the targets or the search failed; 1e12, a lower
+/// bound, when it still meets them there) and `ceiling_reason`.
+pub fn stage_record(p: &StagePlan, ceiling: Result<&StageCeiling, InputError>) -> Record {
+    let (ceiling_users, ceiling_reason) = match ceiling {
+        Ok(c) => (c.targets.users(), c.targets_reason()),
+        Err(e) => (None, format!("the ceiling search failed: {e}")),
+    };
     Record::new()
         .float("users", Unit::Count, p.users)
         .float("dau", Unit::Count, p.dau)
@@ -209,6 +237,8 @@ pub fn stage_record(p: &StagePlan) -> Record {
         .boolean("meets_slo", p.meets_slo)
         .boolean("recommended", p.recommended)
         .text("reason", &p.reason)
+        .opt_float("ceiling_users", Unit::Count, ceiling_users)
+        .text("ceiling_reason", ceiling_reason)
 }
 
 pub fn tier_record(p: &StagePlan, t: &TierPlan) -> Record {

@@ -171,44 +171,70 @@ impl Shared {
     }
 }
 
-/// Rounds of adding servers for the p99 target before giving up.
-const P99_ROUNDS: usize = 40;
+/// Rounds of adding servers for the targets before giving up.
+const TARGET_ROUNDS: usize = 40;
 
-/// Plans a stage; while its p99 misses the target, the scale-out tier with
-/// the longest p99 wait gets a quarter more servers (DESIGN §3: sizing
-/// meets the latency target too), until the target is met or no tier's
-/// wait is worth shortening.
+/// Plans a stage; while it is feasible but misses a target, adds servers
+/// where they help (DESIGN §3: sizing meets the latency target too): for
+/// the p99, a quarter more to the scale-out tier with the longest p99 wait;
+/// for availability, one more to the scale-out tier that is most often
+/// down. Stops when the targets are met or no tier's servers would help.
 fn plan_stage_sharing(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result<StagePlan, InputError> {
     let mut boosts: Vec<(String, u64)> = Vec::new();
-    for _ in 0..P99_ROUNDS {
+    for _ in 0..TARGET_ROUNDS {
         let plan = plan_stage_once(inputs, stage, shared, &boosts)?;
         let slow = plan.p99_response_s.is_some_and(|p| p > inputs.targets.p99_s);
-        if !(plan.feasible && slow) {
+        let fragile = plan.availability < inputs.targets.availability;
+        if !plan.feasible {
             return Ok(plan);
         }
-        let Some((name, servers)) = longest_wait(&plan, inputs.targets.p99_s) else {
+        let step = match (slow, fragile) {
+            (true, _) => longest_wait(&plan, inputs.targets.p99_s).map(|(name, n)| (name, n + (n / 4).max(1))),
+            (false, true) => least_available(&plan, inputs.targets.availability).map(|(name, n)| (name, n + 1)),
+            (false, false) => None,
+        };
+        let Some((name, per_dc)) = step else {
             return Ok(plan);
         };
-        let per_dc = servers.div_ceil(stage.data_centers.max(1));
-        let boosted = per_dc + (per_dc / 4).max(1);
         match boosts.iter_mut().find(|(n, _)| *n == name) {
-            Some(entry) => entry.1 = boosted,
-            None => boosts.push((name, boosted)),
+            Some(entry) => entry.1 = per_dc,
+            None => boosts.push((name, per_dc)),
         }
     }
     plan_stage_once(inputs, stage, shared, &boosts)
 }
 
-/// The scale-out tier in the request path whose p99 wait is longest, if
-/// that wait is a visible share (1 %) of the target: (name, servers).
+/// Tiers whose count the planner may raise for a target: scale-out tiers
+/// on the request path sized by queueing alone.
+fn boostable(t: &TierPlan) -> bool {
+    matches!(t.kind, TierKind::Web | TierKind::Cache | TierKind::Session) && t.servers > 1
+}
+
+/// Servers per data center of a tier (the busiest DC's count).
+fn per_dc_servers(t: &TierPlan) -> u64 {
+    t.servers.div_ceil(t.queues.len().max(1) as u64)
+}
+
+/// The boostable tier whose p99 wait is longest, if that wait is a visible
+/// share (1 %) of the target: (name, servers per DC).
 fn longest_wait(plan: &StagePlan, target_s: f64) -> Option<(String, u64)> {
     plan.tiers
         .iter()
-        .filter(|t| matches!(t.kind, TierKind::Web | TierKind::Cache | TierKind::Session) && t.servers > 1)
+        .filter(|t| boostable(t))
         .filter_map(|t| Some((t, t.busiest_queue()?.wait_quantile_s(0.99)?)))
         .filter(|(_, wait)| *wait > 0.01 * target_s)
         .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(t, _)| (t.name.clone(), t.servers))
+        .map(|(t, _)| (t.name.clone(), per_dc_servers(t)))
+}
+
+/// The boostable tier most often down, if it is at least a tenth of the
+/// allowed downtime (else more of its servers would not reach the target).
+fn least_available(plan: &StagePlan, target: f64) -> Option<(String, u64)> {
+    plan.tiers
+        .iter()
+        .filter(|t| boostable(t) && t.unavailability > 0.1 * (1.0 - target))
+        .max_by(|a, b| a.unavailability.total_cmp(&b.unavailability))
+        .map(|t| (t.name.clone(), per_dc_servers(t)))
 }
 
 fn plan_stage_once(

@@ -65,50 +65,51 @@ impl StageContext<'_> {
         self.plain_tier(&with_memory)
     }
 
-    /// The primary (global, scale-up within its family) and the read
-    /// replicas in every data center, both of one instance type: the
-    /// smallest type on which the primary fits the writes and the replica
-    /// math finds a count (DESIGN §6).
+    /// The primary (global; the smallest instance of its family that takes
+    /// the writes) and the read replicas in every data center, of the
+    /// replica tier's own instance type (`same-as-primary` allowed), sized
+    /// by the replica math (DESIGN §6). A replica promoted after a primary
+    /// failure must take the writes at the failover ceiling: when the
+    /// primary has outgrown the replicas' type, the stage is infeasible.
     pub(super) fn replicated_db(&mut self, tier: &Tier) -> Result<Vec<TierPlan>, InputError> {
-        let family = self.family(tier)?;
-        let largest = family
-            .last()
-            .copied()
-            .cloned()
-            .ok_or_else(|| InputError::new("empty family"))?;
-        let mut chosen = None;
-        for inst in &family {
-            let replicas = self.replicas_per_dc(inst, self.db_writes_per_s(), self.db_reads_per_s())?;
-            let primary_ok = self.primary_fits(inst, self.db_writes_per_s());
-            if primary_ok && replicas.iter().all(|r| r.sizing.feasible) {
-                chosen = Some(((*inst).clone(), replicas));
-                break;
-            }
-        }
-        // Nothing fits: keep the smallest type the primary fits (a bigger one
-        // would not help the replicas' apply thread), else the largest.
-        let (instance, replicas) = match chosen {
-            Some(found) => found,
-            None => {
-                let fallback = family
-                    .iter()
-                    .find(|inst| self.primary_fits(inst, self.db_writes_per_s()))
-                    .map_or(largest, |inst| (*inst).clone());
-                let replicas = self.replicas_per_dc(&fallback, self.db_writes_per_s(), self.db_reads_per_s())?;
-                (fallback, replicas)
-            }
-        };
-        self.primary = Some(instance.clone());
         let writes = [Stream {
             rate_per_s: self.db_writes_per_s(),
             service_s: self.w().db_write_s,
         }];
+        let family = self.family(tier)?;
+        let fits = family.iter().find(|inst| self.primary_fits(inst, writes[0].rate_per_s));
+        let instance = fits
+            .or(family.last())
+            .map(|inst| (*inst).clone())
+            .ok_or_else(|| InputError::new("empty family"))?;
+        self.primary = Some(instance.clone());
         let primary = self.primary_plan(tier, &instance, &writes, 1);
         let mut plans = vec![primary];
         if let Some(replica_tier) = self.stage.tier(TierKind::DbReplica) {
-            plans.push(self.replica_plan(replica_tier, &instance, &replicas, 1));
+            let replica_instance = self.instance(replica_tier)?;
+            let mut replicas = self.replicas_per_dc(&replica_instance, writes[0].rate_per_s, self.db_reads_per_s())?;
+            self.check_promotion(&replica_instance, writes[0].rate_per_s, &mut replicas);
+            plans.push(self.replica_plan(replica_tier, &replica_instance, &replicas, 1));
         }
         Ok(plans)
+    }
+
+    /// A promoted replica takes the primary's writes: it must do so under
+    /// the failover ceiling.
+    fn check_promotion(&self, replica: &Instance, writes_per_s: f64, per_dc: &mut [ReplicaDc]) {
+        let promoted = writes_per_s * self.w().db_write_s / replica.vcpu as f64;
+        if promoted <= self.targets().failover_util {
+            return;
+        }
+        for dc in per_dc.iter_mut().filter(|dc| dc.sizing.feasible) {
+            dc.sizing.feasible = false;
+            dc.sizing.reason = format!(
+                "a replica ({}) promoted after a primary failure would run the writes at {:.0}%, above the {:.0}% failover ceiling",
+                replica.name,
+                100.0 * promoted,
+                100.0 * self.targets().failover_util
+            );
+        }
     }
 
     fn db_writes_per_s(&self) -> f64 {
@@ -161,6 +162,11 @@ impl StageContext<'_> {
             if !feasible && sizing.feasible {
                 sizing.feasible = false;
                 sizing.reason = "the replicas cannot take a failed data center's reads".to_string();
+            }
+            // An infeasible answer has no meaningful count; report the most
+            // replicas one primary may have, which no feasible answer exceeds.
+            if !sizing.feasible {
+                sizing.replicas = normal.max_replicas;
             }
             out.push(ReplicaDc { input: normal, sizing });
         }
@@ -343,23 +349,6 @@ fn peak_backlog(mean_per_s: f64, capacity_per_s: f64, profile: &[f64; 24]) -> Ba
     Backlog { jobs: worst, drain_s }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backlog_of_a_square_day() {
-        // 12 h at 2×mean, 12 h at 0, served at 1.5×mean: the queue grows by
-        // 0.5·mean per second for 12 h, then drains at 1.5·mean per second.
-        let mut profile = [0.0; 24];
-        profile[..12].fill(2.0);
-        let b = peak_backlog(10.0, 15.0, &profile);
-        assert!((b.jobs - 5.0 * 12.0 * 3600.0).abs() < 1e-6, "{b:?}");
-        let drain_s = 5.0 * 12.0 * 3600.0 / 15.0;
-        assert!((b.drain_s - drain_s).abs() <= 60.0, "{b:?} vs {drain_s}");
-    }
-}
-
 impl StageContext<'_> {
     /// Shards by user id (hash placement), each a primary with its own
     /// replicas: for every instance type the tier allows (its `family`, or
@@ -503,5 +492,22 @@ fn describe_ceiling(ceiling: &Ceiling) -> String {
             format_rate(*shard_capacity_rate_per_s)
         ),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backlog_of_a_square_day() {
+        // 12 h at 2×mean, 12 h at 0, served at 1.5×mean: the queue grows by
+        // 0.5·mean per second for 12 h, then drains at 1.5·mean per second.
+        let mut profile = [0.0; 24];
+        profile[..12].fill(2.0);
+        let b = peak_backlog(10.0, 15.0, &profile);
+        assert!((b.jobs - 5.0 * 12.0 * 3600.0).abs() < 1e-6, "{b:?}");
+        let drain_s = 5.0 * 12.0 * 3600.0 / 15.0;
+        assert!((b.drain_s - drain_s).abs() <= 60.0, "{b:?} vs {drain_s}");
     }
 }

@@ -1,0 +1,109 @@
+//! `scaleplan ladder`: each stage's ceiling (the most users it serves
+//! within the targets), what breaks above it and what it costs there.
+
+use super::plan::load;
+use super::sweep::{plot_sweep, write_plot};
+use crate::ceiling::{ceilings, Limit, StageCeiling};
+use crate::cli::LadderArgs;
+use crate::error::InputError;
+use crate::quantity::{format_count, format_duration, format_percent};
+use crate::report::{Record, TableView, Unit};
+use crate::sweep::{log_spaced, sweep};
+
+/// The plot's sweep: 1k to 1B users, enough points for smooth lines.
+const PLOT_FROM_USERS: f64 = 1e3;
+const PLOT_TO_USERS: f64 = 1e9;
+const PLOT_POINTS: usize = 241;
+
+/// What `ladder` prints: machine records (every field, SI units) and the
+/// table's own records (the same facts as sentences).
+pub struct LadderOutput {
+    pub records: Vec<Record>,
+    pub table_records: Vec<Record>,
+    pub view: TableView,
+}
+
+/// Searches every stage's ceilings (and draws the picture with `--plot`).
+pub fn run(args: &LadderArgs) -> Result<LadderOutput, InputError> {
+    let loaded = load(&args.input, None)?;
+    let inputs = loaded.inputs();
+    let found = ceilings(&inputs, &loaded.stages)?;
+    if let Some(path) = &args.plot {
+        let users = log_spaced(PLOT_FROM_USERS, PLOT_TO_USERS, PLOT_POINTS);
+        let points = sweep(&inputs, &loaded.stages, &users, &|_| {})?;
+        write_plot(path, &plot_sweep(&points, &found, &loaded.targets)?)?;
+    }
+    let t = &loaded.targets;
+    let title = format!(
+        "Stage ceilings: the most users each stage serves with p99 ≤ {} and availability ≥ {} (searched 1 to 1T users)",
+        format_duration(t.p99_s),
+        format_percent(t.availability)
+    );
+    Ok(LadderOutput {
+        records: found.iter().map(record).collect(),
+        table_records: found.iter().map(table_record).collect(),
+        view: TableView {
+            columns: Vec::new(),
+            title: Some(title),
+        },
+    })
+}
+
+/// One stage, every field: SI units, nulls where there is no ceiling.
+pub fn record(c: &StageCeiling) -> Record {
+    let at = c.targets.plan();
+    Record::new()
+        .text("stage", &c.stage)
+        .int("stage_order", c.order)
+        .opt_float("ceiling_users", Unit::Count, c.targets.users())
+        .boolean("ceiling_above_range", c.targets.beyond_range())
+        .text("ceiling_reason", c.targets_reason())
+        .text("breaking_tier", c.targets.breaking_tier())
+        .opt_int("ceiling_servers", at.map(|p| p.servers))
+        .opt_float(
+            "ceiling_p99_response_s",
+            Unit::Seconds,
+            at.and_then(|p| p.p99_response_s),
+        )
+        .opt_float("ceiling_availability", Unit::Fraction, at.map(|p| p.availability))
+        .opt_float("ceiling_usd_per_month", Unit::Usd, at.map(|p| p.usd_per_month))
+        .opt_float("capacity_ceiling_users", Unit::Count, c.capacity.users())
+        .boolean("capacity_above_range", c.capacity.beyond_range())
+        .text("capacity_reason", c.capacity_reason())
+}
+
+/// One stage as the table shows it: the ceiling in words, why it breaks,
+/// the cost there, and the physical limit when it differs.
+fn table_record(c: &StageCeiling) -> Record {
+    let at = c.targets.plan();
+    let breaks = match &c.targets {
+        Limit::Never { .. } => format!(
+            "{}; physically {}",
+            c.targets_reason(),
+            physical(&c.capacity, &c.capacity_reason())
+        ),
+        _ => c.targets_reason(),
+    };
+    Record::new()
+        .text("stage", &c.stage)
+        .text("handles_up_to", handles_up_to(&c.targets))
+        .opt_int("servers_there", at.map(|p| p.servers))
+        .opt_float("cost_there_usd_per_month", Unit::Usd, at.map(|p| p.usd_per_month))
+        .text("breaks_because", breaks)
+}
+
+fn handles_up_to(limit: &Limit) -> String {
+    match limit {
+        Limit::Found { users, .. } => format!("{} users", format_count(*users)),
+        Limit::BeyondRange { .. } => format!("{} users or more", format_count(crate::ceiling::MAX_USERS)),
+        Limit::Never { .. } => "never within targets".to_string(),
+    }
+}
+
+fn physical(limit: &Limit, reason: &str) -> String {
+    match limit {
+        Limit::Found { users, .. } => format!("up to {} users, then {reason}", format_count(*users)),
+        Limit::BeyondRange { .. } => format!("feasible at {} users and more", format_count(crate::ceiling::MAX_USERS)),
+        Limit::Never { .. } => reason.to_string(),
+    }
+}

@@ -1,0 +1,205 @@
+//! `scaleplan sweep`: every stage at many user counts; a row per count
+//! with the recommended stage, or with `--all-stages` a row per stage and
+//! count. Progress goes to stderr when a sweep runs over a second.
+
+use super::plan::load;
+use crate::ceiling::StageCeiling;
+use crate::cli::SweepArgs;
+use crate::error::InputError;
+use crate::plan::StagePlan;
+use crate::plot::{ladder_svg, Picture};
+use crate::quantity::{format_count, format_duration, format_percent};
+use crate::report::{Record, TableView, Unit};
+use crate::sweep::{sweep, SweepPoint};
+use crate::workload::Targets;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Points in a `--users` range without `--points`.
+pub const DEFAULT_POINTS: u64 = 60;
+
+/// What `sweep` prints.
+pub struct SweepOutput {
+    pub records: Vec<Record>,
+    pub view: TableView,
+}
+
+/// Plans every stage at every count (and draws the picture with `--plot`).
+pub fn run(args: &SweepArgs) -> Result<SweepOutput, InputError> {
+    let loaded = load(&args.input, None)?;
+    let users = args.users.values(args.points, DEFAULT_POINTS)?;
+    let progress = Progress::new(users.len());
+    let points = sweep(&loaded.inputs(), &loaded.stages, &users, &|n| progress.update(n))?;
+    progress.finish();
+    if let Some(path) = &args.plot {
+        write_plot(path, &plot_sweep(&points, &[], &loaded.targets)?)?;
+    }
+    let records: Vec<Record> = if args.all_stages {
+        points
+            .iter()
+            .flat_map(|p| p.plans.iter().map(|s| row(p.users, Some(s), String::new())))
+            .collect()
+    } else {
+        points
+            .iter()
+            .map(|p| row(p.users, p.recommended(), p.no_stage_reason()))
+            .collect()
+    };
+    let t = &loaded.targets;
+    let what = if args.all_stages {
+        "every stage"
+    } else {
+        "the cheapest stage meeting the targets"
+    };
+    let title = format!(
+        "{} user counts from {} to {}: {what} (p99 ≤ {}, availability ≥ {})",
+        users.len(),
+        format_count(users.iter().copied().fold(f64::INFINITY, f64::min)),
+        format_count(users.iter().copied().fold(0.0, f64::max)),
+        format_duration(t.p99_s),
+        format_percent(t.availability)
+    );
+    let columns: Vec<&'static str> = if args.all_stages {
+        ALL_STAGES_COLUMNS.to_vec()
+    } else {
+        // The reason column is for counts where no stage fits; when every
+        // count has one, it would stand empty.
+        let any_reason = points.iter().any(|p| p.recommended().is_none());
+        RECOMMENDED_COLUMNS
+            .iter()
+            .copied()
+            .filter(|c| any_reason || *c != "reason")
+            .collect()
+    };
+    Ok(SweepOutput {
+        records,
+        view: TableView {
+            columns,
+            title: Some(title),
+        },
+    })
+}
+
+const RECOMMENDED_COLUMNS: [&str; 8] = [
+    "users",
+    "stage",
+    "servers",
+    "p99_response_s",
+    "user_p99_s",
+    "availability",
+    "usd_per_month",
+    "reason",
+];
+
+const ALL_STAGES_COLUMNS: [&str; 10] = [
+    "users",
+    "stage",
+    "servers",
+    "p99_response_s",
+    "availability",
+    "usd_per_month",
+    "feasible",
+    "meets_slo",
+    "recommended",
+    "bottleneck",
+];
+
+/// One flat row: a stage at one user count, or (no stage) nulls and why.
+pub fn row(users: f64, plan: Option<&StagePlan>, no_stage_reason: String) -> Record {
+    Record::new()
+        .float("users", Unit::Count, users)
+        .opt_text("stage", plan.map(|p| p.id.clone()))
+        .opt_int("stage_order", plan.map(|p| p.order))
+        .opt_int("servers", plan.map(|p| p.servers))
+        .opt_float("p99_response_s", Unit::Seconds, plan.and_then(|p| p.p99_response_s))
+        .opt_float("user_p99_s", Unit::Seconds, plan.and_then(|p| p.user_p99_s))
+        .opt_float("availability", Unit::Fraction, plan.map(|p| p.availability))
+        .opt_float("usd_per_month", Unit::Usd, plan.map(|p| p.usd_per_month))
+        .opt_float("usd_per_dau_month", Unit::Usd, plan.and_then(|p| p.usd_per_dau_month))
+        .opt_bool("feasible", plan.map(|p| p.feasible))
+        .opt_bool("meets_slo", plan.map(|p| p.meets_slo))
+        .opt_bool("recommended", plan.map(|p| p.recommended))
+        .text("bottleneck", plan.map_or("", |p| p.bottleneck.as_str()))
+        .text("reason", plan.map_or(no_stage_reason, |p| p.reason.clone()))
+}
+
+/// The picture of a sweep, with the stage ceilings marked when given.
+pub fn plot_sweep(points: &[SweepPoint], ceilings: &[StageCeiling], targets: &Targets) -> Result<String, InputError> {
+    let picture = Picture {
+        points,
+        ceilings,
+        p99_target_s: targets.p99_s,
+        availability_target: targets.availability,
+    };
+    ladder_svg(&picture).map_err(|e| InputError::flag("--plot", e))
+}
+
+/// Writes the SVG; an unwritable path is an error naming the flag.
+pub fn write_plot(path: &str, svg: &str) -> Result<(), InputError> {
+    std::fs::write(path, svg).map_err(|e| InputError::flag("--plot", format!("cannot write {path}: {e}")))
+}
+
+/// Progress on stderr, only once a sweep has run a second: a line that
+/// rewrites itself on a terminal, a line every second otherwise.
+struct Progress {
+    total: usize,
+    start: Instant,
+    /// Milliseconds since `start` at the last line printed (0: none yet).
+    last_ms: AtomicU64,
+    terminal: bool,
+}
+
+const QUIET_FOR: Duration = Duration::from_secs(1);
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        Progress {
+            total,
+            start: Instant::now(),
+            last_ms: AtomicU64::new(0),
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn update(&self, done: usize) {
+        let elapsed = self.start.elapsed();
+        if elapsed < QUIET_FOR {
+            return;
+        }
+        let ms = elapsed.as_millis() as u64;
+        let last = self.last_ms.load(Ordering::Relaxed);
+        let every_ms = if self.terminal { 100 } else { 1000 };
+        if last != 0 && ms < last + every_ms {
+            return;
+        }
+        if self
+            .last_ms
+            .compare_exchange(last, ms, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+        {
+            return; // another thread just printed
+        }
+        let line = format!("sweep: {done}/{} user counts planned", self.total);
+        let mut err = std::io::stderr().lock();
+        let _ = if self.terminal {
+            write!(err, "\r{line}")
+        } else {
+            writeln!(err, "{line}")
+        };
+    }
+
+    fn finish(&self) {
+        if self.last_ms.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        let seconds = self.start.elapsed().as_secs_f64();
+        let line = format!("sweep: {0}/{0} user counts planned in {seconds:.1} s", self.total);
+        let mut err = std::io::stderr().lock();
+        let _ = if self.terminal {
+            writeln!(err, "\r{line}")
+        } else {
+            writeln!(err, "{line}")
+        };
+    }
+}

@@ -1,0 +1,231 @@
+//! Sweeps: every stage planned at each of many user counts, and the
+//! recommended stage at each. Pure: no I/O; the points are planned on
+//! parallel threads and a callback reports progress.
+
+use crate::error::InputError;
+use crate::model::Stage;
+use crate::parallel;
+use crate::plan::{plan, Inputs, StagePlan};
+use crate::quantity::{format_count, parse_count};
+
+/// The smallest user count a sweep takes (a plan needs one user).
+pub const MIN_USERS: f64 = 1.0;
+/// The largest user count a sweep takes (as `plan --users`).
+pub const MAX_USERS: f64 = 1e13;
+/// Most points in one range.
+pub const MAX_POINTS: u64 = 100_000;
+
+/// The user counts of a sweep as written on the command line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UserCounts {
+    /// `1k..1B`: log-spaced from `from` to `to`, both included.
+    Range { from: f64, to: f64 },
+    /// `1k,10k,1M` (or one count): exactly these, in this order.
+    List(Vec<f64>),
+}
+
+const EXPECTED: &str = "a range like 1k..1B or a list like 1k,10k,1M (counts from 1 to 10T)";
+
+impl UserCounts {
+    /// Parses `FROM..TO` (FROM < TO) or `A,B,C`; each count as
+    /// [`parse_count`] reads it (`1k`, `2.5M`, `1B`), from 1 to 10 T.
+    pub fn parse(text: &str) -> Result<UserCounts, String> {
+        let count = |part: &str| -> Result<f64, String> {
+            let value = parse_count(part.trim()).map_err(|_| format!("\"{text}\" is not {EXPECTED}"))?;
+            if !(MIN_USERS..=MAX_USERS).contains(&value) {
+                return Err(format!("{} users in \"{text}\" is outside 1 to 10T", part.trim()));
+            }
+            Ok(value)
+        };
+        if let Some((from, to)) = text.split_once("..") {
+            let (from, to) = (count(from)?, count(to)?);
+            if from >= to {
+                return Err(format!("the range \"{text}\" must rise (FROM..TO with FROM < TO)"));
+            }
+            return Ok(UserCounts::Range { from, to });
+        }
+        text.split(',')
+            .map(count)
+            .collect::<Result<_, _>>()
+            .map(UserCounts::List)
+    }
+
+    /// The counts: `points` log-spaced ones for a range (default
+    /// `default_points`), the list itself otherwise. `--points` with a
+    /// list, or fewer than 2 or more than `MAX_POINTS` points, is an error
+    /// naming the flag.
+    pub fn values(&self, points: Option<u64>, default_points: u64) -> Result<Vec<f64>, InputError> {
+        match self {
+            UserCounts::List(list) => match points {
+                Some(_) => Err(InputError::flag(
+                    "--points",
+                    "applies to a range like --users 1k..1B, not to a list",
+                )),
+                None => Ok(list.clone()),
+            },
+            UserCounts::Range { from, to } => {
+                let n = points.unwrap_or(default_points);
+                if !(2..=MAX_POINTS).contains(&n) {
+                    return Err(InputError::flag(
+                        "--points",
+                        format!("must be from 2 to {MAX_POINTS} for a range, got {n}"),
+                    ));
+                }
+                Ok(log_spaced(*from, *to, n as usize))
+            }
+        }
+    }
+}
+
+/// `points` counts from `from` to `to`, evenly spaced in log space, both
+/// ends included exactly, each rounded to 12 significant digits (so that
+/// `1k..1B` in 7 points gives exactly 1e6, not 999 999.999 999 9).
+///
+/// ```text
+/// u_i = exp(ln a + i/(n − 1) · (ln b − ln a)),  i = 0 … n − 1
+/// ```
+/// where `a` is `from`, `b` is `to`, `n` is `points`. Edges: `n = 1` gives
+/// `[a]`; `n = 0` gives nothing. Both ends must be positive.
+pub fn log_spaced(from: f64, to: f64, points: usize) -> Vec<f64> {
+    let (a, b) = (from.ln(), to.ln());
+    (0..points)
+        .map(|i| match i {
+            0 => from,
+            _ if i + 1 == points => to,
+            _ => significant_12((a + (b - a) * i as f64 / (points - 1) as f64).exp()),
+        })
+        .collect()
+}
+
+/// `x > 0` rounded to 12 significant digits, by an exact power of ten.
+fn significant_12(x: f64) -> f64 {
+    let shift = 11 - x.log10().floor() as i32;
+    if shift >= 0 {
+        let scale = 10f64.powi(shift);
+        (x * scale).round() / scale
+    } else {
+        let scale = 10f64.powi(-shift);
+        (x / scale).round() * scale
+    }
+}
+
+/// Every stage planned at one user count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepPoint {
+    pub users: f64,
+    /// One plan per stage, in stage order; at most one is `recommended`.
+    pub plans: Vec<StagePlan>,
+}
+
+impl SweepPoint {
+    /// The cheapest stage meeting the targets here, if any.
+    pub fn recommended(&self) -> Option<&StagePlan> {
+        self.plans.iter().find(|p| p.recommended)
+    }
+
+    /// Why no stage is recommended here: the last stage's reason (the
+    /// ladder's most capable stage), or empty when one is.
+    pub fn no_stage_reason(&self) -> String {
+        if self.recommended().is_some() {
+            return String::new();
+        }
+        match self.plans.last() {
+            Some(last) => format!(
+                "no stage meets the targets at {} users; the last, {}: {}",
+                format_count(self.users),
+                last.id,
+                last.reason
+            ),
+            None => "no stages to plan".to_string(),
+        }
+    }
+}
+
+/// Plans every stage at every user count (the workload of `inputs` with
+/// its user count replaced, its other fields kept), in the order of
+/// `users`. `progress(n)` is called with the count of points done after
+/// each one (from worker threads). The first planning error is returned.
+pub fn sweep(
+    inputs: &Inputs,
+    stages: &[Stage],
+    users: &[f64],
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<SweepPoint>, InputError> {
+    parallel::try_map(
+        users,
+        |&u| {
+            let mut workload = inputs.workload.clone();
+            workload.users = u;
+            let at = Inputs {
+                workload: &workload,
+                ..*inputs
+            };
+            Ok(SweepPoint {
+                users: u,
+                plans: plan(&at, stages)?,
+            })
+        },
+        progress,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_ranges_and_lists() {
+        assert_eq!(
+            UserCounts::parse("1k..1B"),
+            Ok(UserCounts::Range { from: 1e3, to: 1e9 })
+        );
+        assert_eq!(
+            UserCounts::parse("1k,10k, 1M"),
+            Ok(UserCounts::List(vec![1e3, 1e4, 1e6]))
+        );
+        assert_eq!(UserCounts::parse("250k"), Ok(UserCounts::List(vec![2.5e5])));
+    }
+
+    #[test]
+    fn rejects_bad_counts_with_what_would_do() {
+        for bad in [
+            "1B..1k", "5..5", "0..1M", "1k..", "x", "1k,,2k", "-5", "1k..1e14", "0.5",
+        ] {
+            let err = UserCounts::parse(bad).unwrap_err();
+            assert!(err.contains(bad.trim()) || err.contains("outside"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn log_spacing_includes_both_ends_and_has_a_constant_ratio() {
+        let u = log_spaced(1e3, 1e9, 7);
+        assert_eq!(u.len(), 7);
+        assert!((u[0] - 1e3).abs() < 1e-9 && (u[6] - 1e9).abs() < 1e-3);
+        for (i, x) in u.iter().enumerate() {
+            // The 12-digit rounding lands on the power of ten (to an ulp).
+            let want = 10f64.powi(3 + i as i32);
+            assert!((x / want - 1.0).abs() < 1e-15, "{i}: {x}");
+        }
+        // The ratio between neighbours is constant to the rounding.
+        let v = log_spaced(1.0, 1e9, 200);
+        let ratio = 1e9f64.powf(1.0 / 199.0);
+        assert!(v.windows(2).all(|w| (w[1] / w[0] / ratio - 1.0).abs() < 1e-10));
+        assert_eq!(log_spaced(5.0, 50.0, 1), vec![5.0]);
+        assert!(log_spaced(5.0, 50.0, 0).is_empty());
+    }
+
+    #[test]
+    fn points_apply_to_ranges_only() {
+        let range = UserCounts::Range { from: 1.0, to: 1e9 };
+        assert_eq!(range.values(None, 60).unwrap().len(), 60);
+        assert_eq!(range.values(Some(200), 60).unwrap().len(), 200);
+        assert!(range
+            .values(Some(1), 60)
+            .unwrap_err()
+            .to_string()
+            .starts_with("--points"));
+        let list = UserCounts::List(vec![1e3, 1e6]);
+        assert_eq!(list.values(None, 60).unwrap(), vec![1e3, 1e6]);
+        assert!(list.values(Some(10), 60).is_err());
+    }
+}

@@ -1,0 +1,150 @@
+//! The ladder picture: well-formed SVG with titled axes (units named),
+//! a line per stage in its color, the recommended band, the legend, and
+//! readable tick labels; written by `sweep --plot` and `ladder --plot`.
+
+use roxmltree::Document;
+use scaleplan::ceiling::ceilings;
+use scaleplan::cost::{Catalog, Prices};
+use scaleplan::model::Stage;
+use scaleplan::plan::Inputs;
+use scaleplan::plot::{ladder_svg, stage_color, Picture, COST_AXIS, P99_AXIS, USERS_AXIS};
+use scaleplan::sweep::{log_spaced, sweep};
+use scaleplan::workload::{Targets, Workload};
+use std::process::Command;
+
+fn picture_svg(with_ceilings: bool) -> String {
+    let (w, t, c, p) = (
+        Workload::builtin(),
+        Targets::builtin(),
+        Catalog::builtin(),
+        Prices::builtin(),
+    );
+    let inputs = Inputs {
+        workload: &w,
+        targets: &t,
+        catalog: &c,
+        prices: &p,
+    };
+    let stages = Stage::builtin();
+    let points = sweep(&inputs, &stages, &log_spaced(1e3, 1e9, 80), &|_| {}).unwrap();
+    let found = if with_ceilings {
+        ceilings(&inputs, &stages).unwrap()
+    } else {
+        Vec::new()
+    };
+    ladder_svg(&Picture {
+        points: &points,
+        ceilings: &found,
+        p99_target_s: t.p99_s,
+        availability_target: t.availability,
+    })
+    .unwrap()
+}
+
+fn texts(doc: &Document) -> Vec<String> {
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| n.text().unwrap_or("").trim().to_string())
+        .collect()
+}
+
+fn hex(i: usize) -> String {
+    let c = stage_color(i);
+    format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+}
+
+#[test]
+fn the_svg_parses_and_names_its_axes_with_units() {
+    let svg = picture_svg(true);
+    let doc = Document::parse(&svg).expect("well-formed XML");
+    let root = doc.root_element();
+    assert!(root.has_tag_name("svg"));
+    assert_eq!(root.attribute("width"), Some("1200"));
+    let texts = texts(&doc);
+    for title in [USERS_AXIS, COST_AXIS, P99_AXIS] {
+        assert!(texts.iter().any(|t| t == title), "axis title {title:?} missing");
+    }
+    assert!(COST_AXIS.contains("USD per month") && P99_AXIS.contains("(ms)") && USERS_AXIS.contains("Users"));
+    // Tick labels as people write them.
+    for tick in ["1k", "10k", "1M", "1B", "$1k", "$1M", "250"] {
+        assert!(texts.iter().any(|t| t == tick), "tick {tick:?} missing");
+    }
+    assert!(texts.iter().any(|t| t == "p99 target 250 ms"));
+    assert!(texts.iter().any(|t| t.starts_with("ceiling of")), "ceiling label");
+    assert!(!svg.contains("NaN"));
+}
+
+#[test]
+fn every_stage_has_a_line_in_its_color_and_a_legend_entry() {
+    let svg = picture_svg(false);
+    let doc = Document::parse(&svg).unwrap();
+    let lines: Vec<(String, String)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline") || n.has_tag_name("line"))
+        .map(|n| {
+            (
+                n.attribute("stroke").unwrap_or("").to_string(),
+                n.attribute("stroke-width").unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let texts = texts(&doc);
+    for (i, stage) in Stage::builtin().iter().enumerate() {
+        // The stage's own line is 2 px wide; the legend sample is 3 px.
+        let color = hex(i);
+        assert!(
+            lines.iter().any(|(c, w)| *c == color && w == "2"),
+            "no line for {} ({color})",
+            stage.id
+        );
+        assert!(
+            lines.iter().any(|(c, w)| *c == color && w == "3"),
+            "no legend sample for {}",
+            stage.id
+        );
+        let label = format!("{}  {}", stage.order, stage.id);
+        assert!(texts.contains(&label), "legend label {label:?} missing");
+    }
+    // The recommended path: a wide band.
+    assert!(lines.iter().any(|(_, w)| w == "11"), "no recommended band");
+    // Stage changes are numbered: sharding takes over at the top.
+    assert!(texts.iter().any(|t| t == "10"), "no change marker for sharding");
+    assert!(texts.iter().any(|t| t == "Stages"));
+}
+
+fn scaleplan(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_scaleplan"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn sweep_and_ladder_write_the_plot_and_keep_stdout_as_it_was() {
+    let dir = std::env::temp_dir().join(format!("scaleplan-plot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for command in ["sweep", "ladder"] {
+        let path = dir.join(format!("{command}.svg"));
+        let path = path.to_string_lossy().into_owned();
+        let (code, out, err) = scaleplan(&[command, "--plot", &path, "--format", "csv"]);
+        assert_eq!(code, 0, "{command}: {err}");
+        let (_, plain, _) = scaleplan(&[command, "--format", "csv"]);
+        assert_eq!(out, plain, "{command}: --plot changes stdout");
+        let svg = std::fs::read_to_string(&path).unwrap();
+        let doc = Document::parse(&svg).expect("well-formed XML");
+        assert!(texts(&doc).iter().any(|t| t == USERS_AXIS));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn too_few_points_is_an_error_not_a_picture() {
+    let (code, _, err) = scaleplan(&["sweep", "--users", "1M", "--plot", "/tmp/never-written.svg"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--plot") && err.contains("two user counts"), "{err}");
+}
