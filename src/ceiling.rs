@@ -33,7 +33,7 @@ use crate::workload::Targets;
 pub const MIN_USERS: f64 = 1.0;
 /// The largest user count searched: a stage that still passes here has no
 /// ceiling in range, and `MAX_USERS` is a lower bound on it.
-pub const MAX_USERS: f64 = 1e12;
+pub const MAX_USERS: f64 = 1e10;
 /// The search stops when the bracket is this narrow relative to users (or
 /// one user wide).
 pub const RELATIVE_PRECISION: f64 = 1e-3;
@@ -43,9 +43,9 @@ pub const RELATIVE_PRECISION: f64 = 1e-3;
 pub const REASON_STEP: f64 = 1.01;
 /// `MIN_USERS` and `MAX_USERS` as the reasons write them.
 const MIN_USERS_TEXT: &str = "1";
-const MAX_USERS_TEXT: &str = "1T";
-/// The coarse grid is 10^0, 10^1, …, 10^12 users.
-const GRID_DECADES: i32 = 12;
+pub const MAX_USERS_TEXT: &str = "10B";
+/// The coarse grid is 10^0, 10^1, …, 10^10 users.
+const GRID_DECADES: i32 = 10;
 
 /// What a ceiling is the limit of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,7 +182,7 @@ pub fn ceilings(inputs: &Inputs, stages: &[Stage]) -> Result<Vec<StageCeiling>, 
 /// count replaced by the searched one (its other fields kept).
 ///
 /// ```text
-/// grid:   g_k = 10^k users, k = 12, 11, … 0 (scanned from the top)
+/// grid:   g_k = 10^k users, k = 10, 9, … 0 (scanned from the top)
 /// start:  lo = the largest g_k where the test holds, hi = g_(k+1)
 /// step:   m = round(√(lo · hi))        (geometric midpoint, whole users)
 ///         test holds at m → lo = m, else hi = m
@@ -427,7 +427,9 @@ mod tests {
         let c = builtin_ceiling("sharding");
         assert!(c.targets.beyond_range());
         assert!((c.targets.users().unwrap() - MAX_USERS).abs() < 1.0);
-        assert!(c.targets_reason().contains("at 1T users, the top of the search"));
+        assert!(c
+            .targets_reason()
+            .contains(&format!("at {MAX_USERS_TEXT} users, the top of the search")));
         assert!((crate::quantity::parse_count(MAX_USERS_TEXT).unwrap() - MAX_USERS).abs() < 1.0);
         assert_eq!(c.targets.breaking_tier(), "");
     }

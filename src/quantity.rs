@@ -282,19 +282,18 @@ pub fn format_rate(per_s: f64) -> String {
     }
 }
 
-/// A count for a person: `950`, `12.5k`, `3.20M`, `1.00B`.
+/// A count for a person: `950`, `12.5k`, `3.20M`, `1.00B` (a value that
+/// rounds up to 1000 of a unit moves to the next: `1.00M`, not `1000k`).
 pub fn format_count(count: f64) -> String {
+    const UNITS: [(f64, &str); 5] = [(1.0, ""), (1e3, "k"), (1e6, "M"), (1e9, "B"), (1e12, "T")];
     let a = count.abs();
-    if a < 1e3 {
-        sig3(count)
-    } else if a < 1e6 {
-        format!("{}k", sig3(count / 1e3))
-    } else if a < 1e9 {
-        format!("{}M", sig3(count / 1e6))
-    } else if a < 1e12 {
-        format!("{}B", sig3(count / 1e9))
-    } else {
-        format!("{}T", sig3(count / 1e12))
+    let index = UNITS.iter().rposition(|(scale, _)| a >= *scale).unwrap_or(0);
+    let (scale, suffix) = UNITS[index];
+    let text = sig3(count / scale);
+    let rounds_up = text.trim_start_matches('-').parse::<f64>().is_ok_and(|v| v >= 1000.0);
+    match UNITS.get(index + 1) {
+        Some((next, next_suffix)) if rounds_up => format!("{}{next_suffix}", sig3(count / next)),
+        _ => format!("{text}{suffix}"),
     }
 }
 
@@ -434,6 +433,9 @@ mod tests {
         assert_eq!(format_bytes(16.0 * 1073741824.0), "16.0 GiB");
         assert_eq!(format_rate(1234567.4), "1,234,567/s");
         assert_eq!(format_count(5e6), "5.00M");
+        assert_eq!(format_count(999_999.99), "1.00M");
+        assert_eq!(format_count(999.7), "1.00k");
+        assert_eq!(format_count(12_345.0), "12.3k");
         assert_eq!(format_percent(0.9), "90.0%");
         assert_eq!(format_percent(0.9995), "99.95%");
         assert_eq!(format_percent(0.99999995), "99.999995%");

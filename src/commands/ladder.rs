@@ -35,9 +35,10 @@ pub fn run(args: &LadderArgs) -> Result<LadderOutput, InputError> {
     }
     let t = &loaded.targets;
     let title = format!(
-        "Stage ceilings: the most users each stage serves with p99 ≤ {} and availability ≥ {} (searched 1 to 1T users)",
+        "Stage ceilings: the most users each stage serves with p99 ≤ {} and availability ≥ {} (searched 1 to {} users)",
         format_duration(t.p99_s),
-        format_percent(t.availability)
+        format_percent(t.availability),
+        crate::ceiling::MAX_USERS_TEXT
     );
     Ok(LadderOutput {
         records: found.iter().map(record).collect(),

@@ -8,7 +8,7 @@ use crate::error::InputError;
 use crate::input::read_file;
 use crate::model::Stage;
 use crate::plan::{plan, Inputs, StagePlan, TierPlan};
-use crate::quantity::{format_count, format_rate};
+use crate::quantity::{format_count, format_duration, format_percent, format_rate, format_usd};
 use crate::report::{Record, TableView, Unit};
 use crate::workload::{Targets, Workload};
 
@@ -170,7 +170,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         .collect();
     let view = TableView {
         columns: STAGE_COLUMNS.to_vec(),
-        title: Some(title),
+        title: Some(format!("{title}\n{}", recommendation(&plans, &loaded.targets))),
     };
     let tiers_below = (plans.len() == 1).then_some(tier_records);
     Ok(PlanOutput {
@@ -178,6 +178,23 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         view,
         tiers_below,
     })
+}
+
+/// The line that names the recommended stage above the table.
+fn recommendation(plans: &[StagePlan], targets: &Targets) -> String {
+    let wanted = format!(
+        "p99 ≤ {} and availability ≥ {}",
+        format_duration(targets.p99_s),
+        format_percent(targets.availability)
+    );
+    match plans.iter().find(|p| p.recommended) {
+        Some(p) => format!(
+            "recommended: {} ({}), the cheapest stage with {wanted}",
+            p.id,
+            format_usd(p.usd_per_month)
+        ),
+        None => format!("no stage here is feasible and meets {wanted}"),
+    }
 }
 
 const STAGE_COLUMNS: [&str; 11] = [
