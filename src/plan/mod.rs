@@ -56,6 +56,8 @@ pub struct TierPlan {
     /// `1 − A` of this tier in one data center.
     pub unavailability: f64,
     pub spof: bool,
+    /// `up`: one server, the instance grows; `out`: the count grows.
+    pub scale: Scale,
     pub feasible: bool,
     pub reason: String,
 }
@@ -174,11 +176,12 @@ impl Shared {
 /// Rounds of adding servers for the targets before giving up.
 const TARGET_ROUNDS: usize = 40;
 
-/// Plans a stage; while it is feasible but misses a target, adds servers
-/// where they help (DESIGN §3: sizing meets the latency target too): for
-/// the p99, a quarter more to the scale-out tier with the longest p99 wait;
-/// for availability, one more to the scale-out tier that is most often
-/// down. Stops when the targets are met or no tier's servers would help.
+/// Plans a stage; while it is feasible but misses a target, adds capacity
+/// where it helps (DESIGN §3: sizing meets the latency target too): for the
+/// p99, the tier with the longest p99 wait gets a quarter more servers (or,
+/// scaling up, the next larger instance); for availability, the scale-out
+/// tier most often down gets one more server. Stops when the targets are
+/// met or no tier's capacity would help.
 fn plan_stage_sharing(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result<StagePlan, InputError> {
     let mut boosts: Vec<(String, u64)> = Vec::new();
     for _ in 0..TARGET_ROUNDS {
@@ -189,8 +192,10 @@ fn plan_stage_sharing(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result
             return Ok(plan);
         }
         let step = match (slow, fragile) {
-            (true, _) => longest_wait(&plan, inputs.targets.p99_s).map(|(name, n)| (name, n + (n / 4).max(1))),
-            (false, true) => least_available(&plan, inputs.targets.availability).map(|(name, n)| (name, n + 1)),
+            (true, _) => longest_wait(&plan, inputs.targets.p99_s).map(|t| (t.name.clone(), more_capacity(t))),
+            (false, true) => {
+                least_available(&plan, inputs.targets.availability).map(|t| (t.name.clone(), per_dc_servers(t) + 1))
+            }
             (false, false) => None,
         };
         let Some((name, per_dc)) = step else {
@@ -204,10 +209,23 @@ fn plan_stage_sharing(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result
     plan_stage_once(inputs, stage, shared, &boosts)
 }
 
-/// Tiers whose count the planner may raise for a target: scale-out tiers
-/// on the request path sized by queueing alone.
+/// Tiers whose capacity the planner may raise for a target: tiers on the
+/// request path sized by queueing alone (not the database tiers, which the
+/// replica and shard math size).
 fn boostable(t: &TierPlan) -> bool {
-    matches!(t.kind, TierKind::Web | TierKind::Cache | TierKind::Session) && t.servers > 1
+    match t.scale {
+        Scale::Out => matches!(t.kind, TierKind::Web | TierKind::Cache | TierKind::Session) && t.servers > 1,
+        Scale::Up => matches!(t.kind, TierKind::AllInOne | TierKind::Web | TierKind::Db),
+    }
+}
+
+/// The boost for a slow tier: a quarter more servers per data center, or
+/// for a scale-up tier at least one more vCPU (the next instance size).
+fn more_capacity(t: &TierPlan) -> u64 {
+    match t.scale {
+        Scale::Out => per_dc_servers(t) + (per_dc_servers(t) / 4).max(1),
+        Scale::Up => t.cores_per_server as u64 + 1,
+    }
 }
 
 /// Servers per data center of a tier (the busiest DC's count).
@@ -216,25 +234,24 @@ fn per_dc_servers(t: &TierPlan) -> u64 {
 }
 
 /// The boostable tier whose p99 wait is longest, if that wait is a visible
-/// share (1 %) of the target: (name, servers per DC).
-fn longest_wait(plan: &StagePlan, target_s: f64) -> Option<(String, u64)> {
+/// share (1 %) of the target.
+fn longest_wait(plan: &StagePlan, target_s: f64) -> Option<&TierPlan> {
     plan.tiers
         .iter()
         .filter(|t| boostable(t))
         .filter_map(|t| Some((t, t.busiest_queue()?.wait_quantile_s(0.99)?)))
         .filter(|(_, wait)| *wait > 0.01 * target_s)
         .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(t, _)| (t.name.clone(), per_dc_servers(t)))
+        .map(|(t, _)| t)
 }
 
 /// The boostable tier most often down, if it is at least a tenth of the
 /// allowed downtime (else more of its servers would not reach the target).
-fn least_available(plan: &StagePlan, target: f64) -> Option<(String, u64)> {
+fn least_available(plan: &StagePlan, target: f64) -> Option<&TierPlan> {
     plan.tiers
         .iter()
-        .filter(|t| boostable(t) && t.unavailability > 0.1 * (1.0 - target))
+        .filter(|t| boostable(t) && t.scale == Scale::Out && t.unavailability > 0.1 * (1.0 - target))
         .max_by(|a, b| a.unavailability.total_cmp(&b.unavailability))
-        .map(|t| (t.name.clone(), per_dc_servers(t)))
 }
 
 fn plan_stage_once(
@@ -329,8 +346,8 @@ impl<'a> StageContext<'a> {
         Ok(family)
     }
 
-    /// A tier's least count per data center: its model minimum, or more
-    /// where the p99 target asked for it.
+    /// A tier's least count per data center (for a scale-up tier: least
+    /// vCPU): its model minimum, or more where a target asked for it.
     fn min_servers(&self, tier: &Tier) -> u64 {
         let boost = self
             .boosts
@@ -373,6 +390,7 @@ impl<'a> StageContext<'a> {
             usd_per_month: cost::lb_usd_per_month(self.inputs.prices, d as f64, self.lb_bytes_per_month()),
             unavailability: 1.0 - self.targets().managed_availability,
             spof: false,
+            scale: Scale::Out,
             feasible: true,
             reason: String::new(),
         }
@@ -431,6 +449,7 @@ impl<'a> StageContext<'a> {
             usd_per_month: cost::instances_usd_per_month(&instance, mean),
             unavailability,
             spof: per_dc[0].servers == 1 && !self.has_standby(tier),
+            scale: tier.scale,
             feasible: per_dc.iter().all(|d| d.feasible) && storage.is_none(),
             reason: dedup(reasons).join("; "),
         })
@@ -440,7 +459,12 @@ impl<'a> StageContext<'a> {
         let internal = |e: String| InputError::new(format!("{}: {e}", self.source(tier)));
         match tier.scale {
             Scale::Up => {
-                let family = self.family(tier)?;
+                let mut family = self.family(tier)?;
+                // A boost for the p99 is a least vCPU count; keep the largest in any case.
+                let least_vcpu = self.min_servers(tier);
+                if family.iter().any(|i| i.vcpu as u64 >= least_vcpu) {
+                    family.retain(|i| i.vcpu as u64 >= least_vcpu);
+                }
                 let (inst, sizing) = size_up(s, load, &family, self.targets()).map_err(internal)?;
                 Ok((inst.clone(), sizing))
             }

@@ -202,6 +202,7 @@ impl StageContext<'_> {
             usd_per_month: cost::instances_usd_per_month(inst, copies as f64),
             unavailability: self.standby_unavailability(),
             spof: !self.stage.has(TierKind::DbReplica),
+            scale: tier.scale,
             feasible: fits && storage.is_none(),
             reason: reasons.join("; "),
         }
@@ -246,6 +247,7 @@ impl StageContext<'_> {
             usd_per_month: cost::instances_usd_per_month(inst, servers as f64),
             unavailability: self.replica_unavailability(first),
             spof: false,
+            scale: Scale::Out,
             feasible: per_dc.iter().all(|r| r.sizing.feasible),
             reason: reasons.join("; "),
         }
