@@ -2,13 +2,16 @@
 //! not (library API), on the built-in workload and on variations of it;
 //! `scaleplan ladder` prints the ten stages.
 
+mod common;
+
+use common::scaleplan;
+
 use scaleplan::ceiling::{ceilings, stage_ceiling, Limit, Test, MAX_USERS, MIN_USERS};
 use scaleplan::cost::{Catalog, Prices};
 use scaleplan::model::Stage;
 use scaleplan::plan::{plan_stage, Inputs, StagePlan};
 use scaleplan::workload::{Targets, Workload};
 use serde_json::Value;
-use std::process::Command;
 
 fn plan_at(inputs: &Inputs, stage: &Stage, users: f64) -> StagePlan {
     let mut workload = inputs.workload.clone();
@@ -126,18 +129,6 @@ fn the_ladder_shape_on_the_builtin_workload() {
     assert!(!replicated.targets.breaking_tier().is_empty());
     let sharded = by_id("sharding");
     assert!(sharded.targets.users().unwrap() > 100.0 * replicated.targets.users().unwrap());
-}
-
-fn scaleplan(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scaleplan"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 const LADDER_FIELDS: [&str; 13] = [

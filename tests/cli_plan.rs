@@ -1,41 +1,10 @@
 //! `scaleplan plan` and `scaleplan models` end to end.
 
+mod common;
+
+use common::{json_rows, scaleplan, temp_file};
+
 use serde_json::Value;
-use std::io::Write;
-use std::process::Command;
-
-fn scaleplan(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scaleplan"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn temp_file(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("scaleplan-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::File::create(&path)
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    path.to_string_lossy().into_owned()
-}
-
-fn rows(stdout: &str) -> Vec<serde_json::Map<String, Value>> {
-    let parsed: Value = serde_json::from_str(stdout).unwrap();
-    parsed
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_object().unwrap().clone())
-        .collect()
-}
 
 const STAGE_FIELDS: [&str; 22] = [
     "users",
@@ -103,7 +72,7 @@ fn plan_without_arguments_prints_the_ten_stages() {
         assert!(out.contains(id), "{id} missing");
     }
     let (_, json, _) = scaleplan(&["plan", "--format", "json"]);
-    let stages = rows(&json);
+    let stages = json_rows(&json);
     assert_eq!(stages.len(), 10);
     assert_eq!(
         stages.iter().filter(|r| r["recommended"] == Value::Bool(true)).count(),
@@ -118,7 +87,7 @@ fn machine_formats_are_flat_and_finite_at_every_scale() {
             let (code, json, err) = scaleplan(&["plan", "--users", users, "--level", level, "--format", "json"]);
             assert_eq!(code, 0, "{users} {level}: {err}");
             assert!(!json.contains("NaN") && !json.contains("inf"), "{users} {level}");
-            for row in rows(&json) {
+            for row in json_rows(&json) {
                 let names: Vec<&str> = row.keys().map(|k| k.as_str()).collect();
                 assert_eq!(names, fields, "{users} {level}");
                 assert!(
@@ -171,7 +140,7 @@ fn custom_web_model_matches_the_queue_command() {
         "json",
     ]);
     assert_eq!(code, 0, "{err}");
-    let tier = rows(&out).remove(0);
+    let tier = json_rows(&out).remove(0);
     let rate = tier["arrival_rate_per_s"].as_f64().unwrap();
     // 3M × 0.5 × 100 / 86 400 × 2 = 3472.2/s.
     assert!((rate - 3e6 * 0.5 * 100.0 / 86_400.0 * 2.0).abs() < 1e-6);
@@ -191,7 +160,7 @@ fn custom_web_model_matches_the_queue_command() {
         "json",
     ]);
     assert_eq!(code, 0);
-    let queue = rows(&q).remove(0);
+    let queue = json_rows(&q).remove(0);
     assert_eq!(tier["servers"], queue["servers"]);
     // 104.2 Erlangs / (4 × 0.7) = 37.2 → 38 servers.
     assert_eq!(tier["servers"].as_u64(), Some(38));
@@ -276,4 +245,18 @@ fn models_lists_and_shows_stages() {
     assert_eq!(code, 0, "{err}");
     let (code, _, _) = scaleplan(&["models", "show", "nope"]);
     assert_eq!(code, 2);
+}
+
+#[test]
+fn no_subcommand_prints_help_and_exits_2() {
+    let (code, out, err) = scaleplan(&[]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("Usage: scaleplan <COMMAND>") && err.contains("plan"),
+        "{err}"
+    );
+    let (code, out, _) = scaleplan(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Usage: scaleplan <COMMAND>"));
 }

@@ -1,21 +1,12 @@
 //! `scaleplan sweep` end to end: row counts, the recommended stage against
 //! `--all-stages`, flat finite JSON, user-count parsing and bad flags.
 
+mod common;
+
+use common::scaleplan;
+
 use serde_json::Value;
 use std::collections::HashMap;
-use std::process::Command;
-
-fn scaleplan(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scaleplan"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 const SWEEP_FIELDS: [&str; 14] = [
     "users",

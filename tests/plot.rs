@@ -2,6 +2,10 @@
 //! a line per stage in its color, the recommended band, the legend, and
 //! readable tick labels; written by `sweep --plot` and `ladder --plot`.
 
+mod common;
+
+use common::scaleplan;
+
 use roxmltree::Document;
 use scaleplan::ceiling::ceilings;
 use scaleplan::cost::{Catalog, Prices};
@@ -10,7 +14,6 @@ use scaleplan::plan::Inputs;
 use scaleplan::plot::{ladder_svg, stage_color, Picture, COST_AXIS, P99_AXIS, USERS_AXIS};
 use scaleplan::sweep::{log_spaced, sweep};
 use scaleplan::workload::{Targets, Workload};
-use std::process::Command;
 
 fn picture_svg(with_ceilings: bool) -> String {
     let (w, t, c, p) = (
@@ -110,18 +113,6 @@ fn every_stage_has_a_line_in_its_color_and_a_legend_entry() {
     // Stage changes are numbered: sharding takes over at the top.
     assert!(texts.iter().any(|t| t == "10"), "no change marker for sharding");
     assert!(texts.iter().any(|t| t == "Stages"));
-}
-
-fn scaleplan(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scaleplan"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]
