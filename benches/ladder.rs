@@ -4,35 +4,22 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use scaleplan::ceiling::ceilings;
-use scaleplan::cost::{Catalog, Prices};
-use scaleplan::model::Stage;
-use scaleplan::plan::Inputs;
+use scaleplan::commands::plan::Loaded;
 use scaleplan::sweep::{log_spaced, sweep};
-use scaleplan::workload::{Targets, Workload};
 use std::time::Duration;
 
 fn ladder(c: &mut Criterion) {
-    let (workload, targets, catalog, prices, stages) = (
-        Workload::builtin(),
-        Targets::builtin(),
-        Catalog::builtin(),
-        Prices::builtin(),
-        Stage::builtin(),
-    );
-    let inputs = Inputs {
-        workload: &workload,
-        targets: &targets,
-        catalog: &catalog,
-        prices: &prices,
-    };
+    let loaded = Loaded::builtin();
+    let inputs = loaded.inputs();
+    let stages = &loaded.stages;
     c.bench_function("ceilings of 10 stages", |b| {
-        b.iter(|| ceilings(black_box(&inputs), &stages))
+        b.iter(|| ceilings(black_box(&inputs), stages))
     });
     let users = log_spaced(1.0, 1e9, 1000);
     let mut group = c.benchmark_group("sweep");
     group.sample_size(10).measurement_time(Duration::from_secs(8));
     group.bench_function("1000 points x 10 stages", |b| {
-        b.iter(|| sweep(black_box(&inputs), &stages, &users, &|_| {}))
+        b.iter(|| sweep(black_box(&inputs), stages, &users, &|_| {}))
     });
     group.finish();
 }

@@ -370,22 +370,11 @@ fn next_probe(searches: &[Search]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cost::{Catalog, Prices};
-    use crate::workload::{Targets, Workload};
+    use crate::commands::plan::Loaded;
 
     fn builtin_ceiling(id: &str) -> StageCeiling {
-        let (w, t, c, p) = (
-            Workload::builtin(),
-            Targets::builtin(),
-            Catalog::builtin(),
-            Prices::builtin(),
-        );
-        let inputs = Inputs {
-            workload: &w,
-            targets: &t,
-            catalog: &c,
-            prices: &p,
-        };
+        let loaded = Loaded::builtin();
+        let inputs = loaded.inputs();
         let stage = Stage::builtin().into_iter().find(|s| s.id == id).unwrap();
         stage_ceiling(&inputs, &stage).unwrap()
     }

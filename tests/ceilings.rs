@@ -7,6 +7,7 @@ mod common;
 use common::scaleplan;
 
 use scaleplan::ceiling::{ceilings, stage_ceiling, Limit, Test, MAX_USERS, MIN_USERS};
+use scaleplan::commands::plan::Loaded;
 use scaleplan::cost::{Catalog, Prices};
 use scaleplan::model::Stage;
 use scaleplan::plan::{plan_stage, Inputs, StagePlan};
@@ -94,18 +95,8 @@ fn ceilings_hold_on_a_heavier_write_workload_and_a_tighter_p99() {
 
 #[test]
 fn the_ladder_shape_on_the_builtin_workload() {
-    let (w, t, c, p) = (
-        Workload::builtin(),
-        Targets::builtin(),
-        Catalog::builtin(),
-        Prices::builtin(),
-    );
-    let inputs = Inputs {
-        workload: &w,
-        targets: &t,
-        catalog: &c,
-        prices: &p,
-    };
+    let loaded = Loaded::builtin();
+    let inputs = loaded.inputs();
     let stages = Stage::builtin();
     let by_id = |id: &str| {
         let stage = stages.iter().find(|s| s.id == id).unwrap();

@@ -8,26 +8,14 @@ use common::scaleplan;
 
 use roxmltree::Document;
 use scaleplan::ceiling::ceilings;
-use scaleplan::cost::{Catalog, Prices};
+use scaleplan::commands::plan::Loaded;
 use scaleplan::model::Stage;
-use scaleplan::plan::Inputs;
 use scaleplan::plot::{ladder_svg, stage_color, Picture, COST_AXIS, P99_AXIS, USERS_AXIS};
 use scaleplan::sweep::{log_spaced, sweep};
-use scaleplan::workload::{Targets, Workload};
 
 fn picture_svg(with_ceilings: bool) -> String {
-    let (w, t, c, p) = (
-        Workload::builtin(),
-        Targets::builtin(),
-        Catalog::builtin(),
-        Prices::builtin(),
-    );
-    let inputs = Inputs {
-        workload: &w,
-        targets: &t,
-        catalog: &c,
-        prices: &p,
-    };
+    let loaded = Loaded::builtin();
+    let inputs = loaded.inputs();
     let stages = Stage::builtin();
     let points = sweep(&inputs, &stages, &log_spaced(1e3, 1e9, 80), &|_| {}).unwrap();
     let found = if with_ceilings {
@@ -38,8 +26,8 @@ fn picture_svg(with_ceilings: bool) -> String {
     ladder_svg(&Picture {
         points: &points,
         ceilings: &found,
-        p99_target_s: t.p99_s,
-        availability_target: t.availability,
+        p99_target_s: loaded.targets.p99_s,
+        availability_target: loaded.targets.availability,
     })
     .unwrap()
 }

@@ -22,6 +22,17 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// The built-in workload, targets, catalog, prices and ladder.
+    pub fn builtin() -> Loaded {
+        Loaded {
+            workload: Workload::builtin(),
+            targets: Targets::builtin(),
+            catalog: Catalog::builtin(),
+            prices: Prices::builtin(),
+            stages: Stage::builtin(),
+        }
+    }
+
     /// What the planner reads, borrowed.
     pub fn inputs(&self) -> Inputs<'_> {
         Inputs {
