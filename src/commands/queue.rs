@@ -79,12 +79,21 @@ fn evaluate(farm: &Farm, constraints: &Constraints, servers: u64) -> Result<(u64
 
 fn unstable_reason(farm: &Farm, m: &FarmMetrics) -> String {
     format!(
-        "unstable: offered load {:.4} Erlangs is at or above the {} cores of {} servers; the least stable count is {} servers",
+        "unstable: offered load {:.4} Erlangs is at or above the {} of {}; the least stable count is {}",
         m.offered_load_erlangs,
-        m.cores,
-        m.servers,
-        farm.least_stable_servers()
+        counted(m.cores, "core"),
+        counted(m.servers, "server"),
+        counted(farm.least_stable_servers(), "server")
     )
+}
+
+/// `1 server`, `3 servers`.
+fn counted(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 fn record(farm: &Farm, m: &FarmMetrics, feasible: bool, reason: &str) -> Record {
