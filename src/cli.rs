@@ -253,14 +253,21 @@ pub enum ModelsAction {
     },
 }
 
+/// Keys and their popularity, shared by `cache` and `shards`.
 #[derive(Debug, Args, Clone)]
-pub struct CacheArgs {
+pub struct PopularityArgs {
     /// Distinct keys K (required): `10M`, `1e12`.
     #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = parse_whole)]
     pub keys: Option<u64>,
     /// Zipf exponent s of key popularity (required): 0 is uniform, 0.6–1.2 is typical.
     #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = parse_count)]
     pub zipf: Option<f64>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CacheArgs {
+    #[command(flatten)]
+    pub popularity: PopularityArgs,
     /// lru, fifo, random, lfu (the most popular keys), ttl (expiry fixed at insertion) or ttl-reset (expiry reset on each hit).
     #[arg(long, value_name = "POLICY", default_value = "lru")]
     pub policy: Policy,
@@ -382,12 +389,8 @@ pub struct ShardsArgs {
     /// One shard's capacity: a rate `5k/s` (needs --rate) or a size `2TiB` (needs --stored). Without --shards: find the least S whose hottest shard fits; with --shards: check the hot key against it (hot_key_fits).
     #[arg(long, value_name = "CAPACITY", allow_hyphen_values = true, value_parser = parse_shard_capacity)]
     pub size_to: Option<ShardCapacity>,
-    /// Distinct keys K (required): `100M`.
-    #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = parse_whole)]
-    pub keys: Option<u64>,
-    /// Zipf exponent s of key popularity (required): 0 is uniform.
-    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = parse_count)]
-    pub zipf: Option<f64>,
+    #[command(flatten)]
+    pub popularity: PopularityArgs,
     /// hash (hash(key) mod S), modulo (id mod S) or consistent (a hash ring with --vnodes).
     #[arg(long, value_name = "PLACEMENT", default_value = "hash")]
     pub placement: Placement,

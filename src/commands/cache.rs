@@ -23,12 +23,7 @@ pub fn run(args: &CacheArgs) -> Result<Calculation, InputError> {
 }
 
 fn spec(args: &CacheArgs) -> Result<CacheSpec, InputError> {
-    let keys = args
-        .keys
-        .ok_or_else(|| InputError::required("--keys", "the number of distinct keys, e.g. 10M"))?;
-    let zipf_s = args
-        .zipf
-        .ok_or_else(|| InputError::required("--zipf", "the Zipf exponent of key popularity, e.g. 0.9"))?;
+    let (keys, zipf_s) = super::keys_and_zipf(&args.popularity)?;
     let mut spec = CacheSpec::new(keys as f64, zipf_s, args.policy);
     spec.capacity_items = args.capacity.map(|items| items as f64);
     spec.memory_bytes = args.memory;

@@ -46,12 +46,7 @@ pub fn run(args: &ShardsArgs) -> Result<Calculation, InputError> {
 }
 
 fn layout(args: &ShardsArgs) -> Result<Layout, InputError> {
-    let keys = args
-        .keys
-        .ok_or_else(|| InputError::required("--keys", "the number of distinct keys, e.g. 100M"))?;
-    let zipf_s = args.zipf.ok_or_else(|| {
-        InputError::required("--zipf", "the Zipf exponent of key popularity, e.g. 0.9 (0 is uniform)")
-    })?;
+    let (keys, zipf_s) = super::keys_and_zipf(&args.popularity)?;
     let vnodes = match (args.placement, args.vnodes) {
         (Placement::Consistent, vnodes) => vnodes.unwrap_or(DEFAULT_VNODES),
         (_, Some(_)) => {
