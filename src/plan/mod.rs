@@ -507,13 +507,23 @@ impl<'a> StageContext<'a> {
         matches!(tier.kind, TierKind::DbPrimary | TierKind::DbShard) && self.stage.has(TierKind::DbReplica)
     }
 
+    /// `1 − A` of one database primary: a standby pair when a replica can
+    /// be promoted, else one instance.
+    fn primary_unavailability(&self, tier: &Tier) -> f64 {
+        let a = self.targets().instance_availability;
+        match self.has_standby(tier) {
+            true => 1.0 - availability::standby_pair(a).unwrap_or(a),
+            false => 1.0 - a,
+        }
+    }
+
     /// `1 − A` of a tier in one data center: k-of-n servers, where k is the
     /// count that carries the load at the failover ceiling; a standby pair
     /// for a promoted primary.
     fn tier_unavailability(&self, servers: u64, offered_erlangs: f64, instance: &Instance, tier: &Tier) -> f64 {
         let a = self.targets().instance_availability;
         if self.has_standby(tier) {
-            return 1.0 - availability::standby_pair(a).unwrap_or(a);
+            return self.primary_unavailability(tier);
         }
         let needed = (offered_erlangs / (instance.vcpu as f64 * self.targets().failover_util))
             .ceil()

@@ -173,10 +173,12 @@ impl StageContext<'_> {
         Ok(out)
     }
 
-    fn primary_plan(&self, tier: &Tier, inst: &Instance, writes: &[Stream], copies: u64) -> TierPlan {
+    /// `servers` database primaries of `inst`, each taking `writes` (the
+    /// whole write stream for one primary, the hottest shard's for shards).
+    fn primary_plan(&self, tier: &Tier, inst: &Instance, writes: &[Stream], servers: u64) -> TierPlan {
         let (rate, service) = demand::combine(writes);
-        let queue = Mmc::new(rate / copies as f64, service, inst.vcpu as u64).ok();
-        let fits = self.primary_fits(inst, rate / copies as f64);
+        let queue = Mmc::new(rate, service, inst.vcpu as u64).ok();
+        let fits = self.primary_fits(inst, rate);
         let storage = self.storage_problem(tier);
         let mut reasons = Vec::new();
         if !fits {
@@ -184,7 +186,7 @@ impl StageContext<'_> {
                 "largest instance {} ({} vCPU) would run at {:.0}% utilization on writes, above the {:.0}% ceiling",
                 inst.name,
                 inst.vcpu,
-                100.0 * rate / copies as f64 * service / inst.vcpu as f64,
+                100.0 * rate * service / inst.vcpu as f64,
                 100.0 * self.targets().max_util
             ));
         }
@@ -193,27 +195,18 @@ impl StageContext<'_> {
             name: tier.name.clone(),
             kind: tier.kind,
             instance: inst.name.clone(),
-            servers: copies,
-            mean_servers: copies as f64,
+            servers,
+            mean_servers: servers as f64,
             cores_per_server: inst.vcpu,
             arrival_rate_per_s: rate,
             service_time_s: service,
             queues: queue.into_iter().collect(),
-            usd_per_month: cost::instances_usd_per_month(inst, copies as f64),
-            unavailability: self.standby_unavailability(),
-            spof: !self.stage.has(TierKind::DbReplica),
+            usd_per_month: cost::instances_usd_per_month(inst, servers as f64),
+            unavailability: self.primary_unavailability(tier),
+            spof: !self.has_standby(tier),
             scale: tier.scale,
             feasible: fits && storage.is_none(),
             reason: reasons.join("; "),
-        }
-    }
-
-    fn standby_unavailability(&self) -> f64 {
-        let a = self.targets().instance_availability;
-        if self.stage.has(TierKind::DbReplica) {
-            1.0 - crate::availability::standby_pair(a).unwrap_or(a)
-        } else {
-            1.0 - a
         }
     }
 
@@ -448,11 +441,8 @@ impl StageContext<'_> {
             rate_per_s: writes * hottest_share,
             service_s: self.w().db_write_s,
         }];
-        let mut primary = self.primary_plan(tier, &instance, &hottest, 1);
-        primary.servers = shards;
-        primary.mean_servers = shards as f64;
+        let mut primary = self.primary_plan(tier, &instance, &hottest, shards);
         primary.arrival_rate_per_s = writes;
-        primary.usd_per_month = cost::instances_usd_per_month(&instance, shards as f64);
         if let Some(c) = ceiling {
             primary.feasible = false;
             primary.reason = c;
