@@ -73,8 +73,16 @@ fn check_within(stage: &str, kind: TierKind, users: f64, seed: u64, mean_tol: f6
         100.0 * tier.utilization()
     );
     eprintln!("{what}: mean {mean} vs {}, p99 {p99} vs {}", sim.mean_s, sim.p99_s);
-    assert!((mean - sim.mean_s).abs() <= mean_tol * sim.mean_s, "{what}: mean {mean} vs {}", sim.mean_s);
-    assert!((p99 - sim.p99_s).abs() <= p99_tol * sim.p99_s, "{what}: p99 {p99} vs {}", sim.p99_s);
+    assert!(
+        (mean - sim.mean_s).abs() <= mean_tol * sim.mean_s,
+        "{what}: mean {mean} vs {}",
+        sim.mean_s
+    );
+    assert!(
+        (p99 - sim.p99_s).abs() <= p99_tol * sim.p99_s,
+        "{what}: p99 {p99} vs {}",
+        sim.p99_s
+    );
 }
 
 #[test]
