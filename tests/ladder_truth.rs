@@ -8,7 +8,7 @@ use common::{json_rows, scaleplan};
 use proptest::prelude::*;
 use scaleplan::ceiling::ceilings;
 use scaleplan::commands::plan::Loaded;
-use scaleplan::model::{Stage, TierKind};
+use scaleplan::model::TierKind;
 use scaleplan::plan::{plan, Inputs, StagePlan};
 use scaleplan::workload::{Targets, Workload};
 
