@@ -31,10 +31,10 @@ pub enum Command {
     Plan(PlanArgs),
     /// Each stage's ceiling: the most users it serves within the targets, what breaks above, the cost there.
     ///
-    /// ceiling_users is the largest user count (searched from 1 to 1T) at
+    /// ceiling_users is the largest user count (searched from 1 to 10B) at
     /// which the stage is feasible and meets the p99 and availability
     /// targets; it is null when the stage never meets them (the reason
-    /// says why at one user), and 1e12 with ceiling_above_range true when
+    /// says why at one user), and 1e10 with ceiling_above_range true when
     /// it still meets them there. capacity_ceiling_users is the same
     /// search for feasibility alone: where the stage breaks physically.
     Ladder(LadderArgs),
