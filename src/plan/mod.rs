@@ -305,6 +305,10 @@ fn chase_p99(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result<Option<S
 /// The stage as sized without chasing `target`, which it cannot reach.
 fn unreachable(mut plan: StagePlan, target: &str) -> StagePlan {
     plan.sized_for = format!("{}; the {target} target is out of reach, not chased", plan.sized_for);
+    plan.reason = format!(
+        "{}: out of reach, more servers would not bring it down (even at 1% utilization the rest is service time, hops and round trips, or a tier past its largest instance)",
+        plan.reason
+    );
     plan
 }
 

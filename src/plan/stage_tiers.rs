@@ -251,6 +251,12 @@ impl StageContext<'_> {
                 sizing.feasible = false;
                 sizing.reason = "the replicas cannot take a failed data center's reads".to_string();
             }
+            if self.stage.has(TierKind::Cache) {
+                sizing.reason = sizing.reason.replace(
+                    "need a cache or shards",
+                    "need shards (the cache already takes the hits)",
+                );
+            }
             // An infeasible answer has no meaningful count; report the most
             // replicas one primary may have, which no feasible answer exceeds.
             if !sizing.feasible {
