@@ -23,6 +23,13 @@ pub fn run(cli: &Cli) -> Result<String, InputError> {
                 };
                 out.push_str(&render(&tiers, Format::Table, &tier_view));
             }
+            if let (Format::Table, Some(failures)) = (args.output.format, output.failures_below) {
+                let view = TableView {
+                    columns: commands::plan::FAIL_COLUMNS.to_vec(),
+                    title: Some("what if one part fails (the stage as sized)".into()),
+                };
+                out.push_str(&render(&failures, Format::Table, &view));
+            }
             Ok(out)
         }
         Command::Ladder(args) => {

@@ -154,6 +154,12 @@ pub struct PlanArgs {
     /// One record per stage, or one per stage and tier.
     #[arg(long, value_name = "LEVEL", default_value = "stage", allow_hyphen_values = true, value_parser = ["stage", "tier"])]
     pub level: String,
+    /// What if PART fails (repeatable): one record per stage and part, the
+    /// stage as sized with that part down. PART: cdn, cache, dc, primary,
+    /// replica, web-server, session-store, queue, worker, or a tier name of
+    /// a --model file.
+    #[arg(long = "fail", value_name = "PART")]
+    pub fail: Vec<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

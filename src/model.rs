@@ -165,6 +165,11 @@ pub struct Stage {
     /// Workers sized for the peak job rate, or for the daily mean.
     #[serde(default)]
     pub workers_sized_for: WorkerSizing,
+    /// Sticky sessions: the balancer pins each user to one web server
+    /// (session state lives there). Default: on when the stage has a
+    /// scale-out web farm and no session store.
+    #[serde(default)]
+    pub sticky_sessions: Option<bool>,
     /// Storage one database server can hold (a managed volume's limit).
     #[serde(default, deserialize_with = "optional_bytes")]
     pub max_db_storage: Option<f64>,
@@ -215,6 +220,12 @@ impl Stage {
 
     pub fn has(&self, kind: TierKind) -> bool {
         self.tier(kind).is_some()
+    }
+
+    /// Whether users are pinned to web servers (see `sticky_sessions`).
+    pub fn is_sticky(&self) -> bool {
+        let farm = self.tier(TierKind::Web).is_some_and(|t| t.scale == Scale::Out);
+        self.sticky_sessions.unwrap_or(farm && !self.has(TierKind::Session)) && farm
     }
 
     /// Share of traffic per data center.
@@ -274,6 +285,11 @@ impl Stage {
         if self.has(TierKind::Cache) && dbs == 0 {
             return refuse(
                 "a cache tier needs a database tier behind it (db, db-primary, db-shard or all-in-one)".into(),
+            );
+        }
+        if self.sticky_sessions == Some(true) && self.has(TierKind::Session) {
+            return refuse(
+                "sticky_sessions = true with a session tier: sessions live in the store, not on the web servers".into(),
             );
         }
         if self.autoscale && self.tier(TierKind::Web).is_some_and(|t| t.scale != Scale::Out) {

@@ -6,7 +6,7 @@ use common::{json_rows, scaleplan, temp_file};
 
 use serde_json::Value;
 
-const STAGE_FIELDS: [&str; 23] = [
+const STAGE_FIELDS: [&str; 25] = [
     "users",
     "dau",
     "stage",
@@ -28,11 +28,13 @@ const STAGE_FIELDS: [&str; 23] = [
     "recommended",
     "reason",
     "sized_for",
+    "survives",
+    "breaks_on",
     "ceiling_users",
     "ceiling_reason",
 ];
 
-const TIER_FIELDS: [&str; 20] = [
+const TIER_FIELDS: [&str; 22] = [
     "users",
     "stage",
     "stage_order",
@@ -53,6 +55,8 @@ const TIER_FIELDS: [&str; 20] = [
     "feasible",
     "reason",
     "outage_backlog_jobs_per_min",
+    "hottest_server_utilization",
+    "sessions_lost_per_server_failure",
 ];
 
 #[test]
@@ -121,7 +125,7 @@ fn one_stage_table_also_shows_its_tiers() {
 fn custom_web_model_matches_the_queue_command() {
     let model = temp_file(
         "web-only.toml",
-        "id = \"web-only\"\ntitle = \"One web farm\"\norder = 1\n\n[[tier]]\nname = \"web\"\nkind = \"web\"\nscale = \"out\"\ninstance = \"c7i.xlarge\"\nbalancer = \"round-robin\"\n",
+        "id = \"web-only\"\ntitle = \"One web farm\"\norder = 1\n# Stateless servers: spread evenly, as the queue command assumes.\nsticky_sessions = false\n\n[[tier]]\nname = \"web\"\nkind = \"web\"\nscale = \"out\"\ninstance = \"c7i.xlarge\"\nbalancer = \"round-robin\"\n",
     );
     // No static files and no jobs: every request is 30 ms of web CPU.
     let workload = temp_file(

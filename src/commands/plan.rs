@@ -7,7 +7,9 @@ use crate::cost::{Catalog, Prices};
 use crate::error::InputError;
 use crate::input::read_file;
 use crate::model::Stage;
-use crate::plan::{plan, Inputs, StagePlan, TierPlan};
+use crate::model::TierKind;
+use crate::plan::failures::{WhatIf, PARTS};
+use crate::plan::{plan, plan_with_failures, Inputs, StagePlan, TierPlan};
 use crate::quantity::{format_count, format_duration, format_percent, format_rate, format_usd};
 use crate::report::{Record, TableView, Unit};
 use crate::workload::{Targets, Workload};
@@ -152,6 +154,8 @@ pub struct PlanOutput {
     pub records: Vec<Record>,
     pub view: TableView,
     pub tiers_below: Option<Vec<Record>>,
+    /// One stage in a table: its what-if matrix, printed under its tiers.
+    pub failures_below: Option<Vec<Record>>,
 }
 
 /// Plans and builds the records.
@@ -159,7 +163,11 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
     let loaded = load(&args.input, args.users)?;
     let inputs = loaded.inputs();
     // The recommendation weighs every stage; `--stage` only filters the rows.
-    let all_plans = plan(&inputs, &loaded.stages)?;
+    let one_stage = loaded.shown.len() == 1 || loaded.stages.len() == 1;
+    let all_plans = match one_stage || !args.fail.is_empty() {
+        true => plan_with_failures(&inputs, &loaded.stages)?,
+        false => plan(&inputs, &loaded.stages)?,
+    };
     let plans: Vec<StagePlan> = all_plans
         .iter()
         .filter(|p| loaded.shown.is_empty() || loaded.shown.contains(&p.id))
@@ -176,6 +184,18 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         format_count(loaded.workload.dau()),
         format_rate(loaded.workload.peak_rate_per_s())
     );
+    if !args.fail.is_empty() {
+        let view = TableView {
+            columns: FAIL_COLUMNS.to_vec(),
+            title: Some(title),
+        };
+        return Ok(PlanOutput {
+            records: failure_records(&plans, &shown, &args.fail)?,
+            view,
+            tiers_below: None,
+            failures_below: None,
+        });
+    }
     if args.level == "tier" {
         let view = TableView {
             columns: TIER_COLUMNS.to_vec(),
@@ -185,6 +205,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
             records: tier_records,
             view,
             tiers_below: None,
+            failures_below: None,
         });
     }
     // A search that fails (a workload that cannot be planned at one user)
@@ -203,11 +224,100 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         title: Some(format!("{title}\n{}", recommendation(&all_plans, &loaded.targets))),
     };
     let tiers_below = (plans.len() == 1).then_some(tier_records);
+    let failures_below = (plans.len() == 1).then(|| {
+        plans
+            .iter()
+            .flat_map(|p| p.what_ifs.iter().map(move |f| failure_record(p, f)))
+            .collect()
+    });
     Ok(PlanOutput {
         records: stage_records,
         view,
         tiers_below,
+        failures_below,
     })
+}
+
+/// `--fail` records: each shown stage that has the part, as sized, with
+/// the part down. A PART is a named part or a tier name of a stage.
+fn failure_records(plans: &[StagePlan], stages: &[Stage], parts: &[String]) -> Result<Vec<Record>, InputError> {
+    for part in parts {
+        let known = PARTS.contains(&part.as_str()) || stages.iter().any(|s| s.tiers.iter().any(|t| &t.name == part));
+        if !known {
+            return Err(InputError::flag(
+                "--fail",
+                format!(
+                    "no part `{part}`; known: {}, or a tier name of a --model file",
+                    PARTS.join(", ")
+                ),
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    for (p, stage) in plans.iter().zip(stages) {
+        for part in parts {
+            let found = match stage
+                .tiers
+                .iter()
+                .find(|t| &t.name == part && !PARTS.contains(&part.as_str()))
+            {
+                Some(tier) => p
+                    .what_ifs
+                    .iter()
+                    .find(|f| f.part == part_of(tier.kind))
+                    .map(|f| WhatIf {
+                        part: part.clone(),
+                        ..f.clone()
+                    }),
+                None => p.what_ifs.iter().find(|f| &f.part == part).cloned(),
+            };
+            if let Some(f) = found {
+                out.push(failure_record(p, &f));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The named part a tier's failure is.
+fn part_of(kind: TierKind) -> &'static str {
+    match kind {
+        TierKind::Web | TierKind::AllInOne => "web-server",
+        TierKind::Cache => "cache",
+        TierKind::Session => "session-store",
+        TierKind::DbReplica => "replica",
+        TierKind::Worker => "worker",
+        TierKind::DbPrimary | TierKind::DbShard | TierKind::Db => "primary",
+        TierKind::Lb => "dc",
+    }
+}
+
+pub const FAIL_COLUMNS: [&str; 8] = [
+    "stage",
+    "part",
+    "survives",
+    "p99_response_s",
+    "user_p99_s",
+    "usd_per_hour",
+    "recovery_s",
+    "detail",
+];
+
+/// One stage with one part down.
+pub fn failure_record(p: &StagePlan, f: &WhatIf) -> Record {
+    Record::new()
+        .float("users", Unit::Count, p.users)
+        .text("stage", &p.id)
+        .int("stage_order", p.order)
+        .text("part", &f.part)
+        .boolean("survives", f.survives)
+        .opt_float("p99_response_s", Unit::Seconds, f.p99_s)
+        .opt_float("user_p99_s", Unit::Seconds, f.user_p99_s)
+        .float("usd_per_hour", Unit::Usd, f.usd_per_hour)
+        .float("requests_at_risk_per_hour", Unit::Count, f.requests_at_risk_per_hour)
+        .opt_float("backlog_jobs_per_min", Unit::Plain, f.backlog_jobs_per_min)
+        .opt_float("recovery_s", Unit::Seconds, f.recovery_s)
+        .text("detail", &f.detail)
 }
 
 /// The line that names the recommended stage above the table.
@@ -297,6 +407,8 @@ pub fn stage_record(p: &StagePlan, ceiling: Result<&StageCeiling, InputError>) -
         .boolean("recommended", p.recommended)
         .text("reason", &p.reason)
         .text("sized_for", &p.sized_for)
+        .text("survives", p.survives().join(", "))
+        .text("breaks_on", p.breaks_on().join(", "))
         .opt_float("ceiling_users", Unit::Count, ceiling_users)
         .text("ceiling_reason", ceiling_reason)
 }
@@ -338,4 +450,14 @@ pub fn tier_record(p: &StagePlan, t: &TierPlan) -> Record {
         .boolean("feasible", t.feasible)
         .text("reason", &t.reason)
         .opt_float("outage_backlog_jobs_per_min", Unit::Plain, t.outage_backlog_per_min)
+        .opt_float(
+            "hottest_server_utilization",
+            Unit::Fraction,
+            t.sticky.map(|s| s.hottest_utilization),
+        )
+        .opt_float(
+            "sessions_lost_per_server_failure",
+            Unit::Count,
+            t.sticky.map(|s| s.sessions_per_server),
+        )
 }

@@ -6,8 +6,10 @@
 //! (§4) → availability and SPOFs (§7) → monthly cost (§8) → verdict.
 
 mod demand;
+pub mod failures;
 mod paths;
 mod stage_tiers;
+pub mod sticky;
 mod tiers;
 mod verdict;
 
@@ -67,6 +69,13 @@ pub struct TierPlan {
     pub reason: String,
     /// Jobs a worker-pool outage leaves queued per minute (worker tiers).
     pub outage_backlog_per_min: Option<f64>,
+    /// Servers per data center, in data-center order.
+    pub dc_servers: Vec<u64>,
+    /// How requests spread over the servers of a scale-out tier.
+    pub balancer: Balancer,
+    /// Sticky sessions: each user pinned to one web server (stages without
+    /// a session store).
+    pub sticky: Option<sticky::Sticky>,
 }
 
 impl TierPlan {
@@ -153,11 +162,50 @@ pub struct StagePlan {
     /// What sized the stage beyond each tier's own constraints: the
     /// utilization ceiling of the request path, and targets out of reach.
     pub sized_for: String,
+    /// Every single failure the stage has a part for, as sized (latency
+    /// filled in only by [`plan_with_failures`]).
+    pub what_ifs: Vec<failures::WhatIf>,
+}
+
+impl StagePlan {
+    /// The parts whose loss the stage survives.
+    pub fn survives(&self) -> Vec<&str> {
+        self.what_ifs
+            .iter()
+            .filter(|f| f.survives)
+            .map(|f| f.part.as_str())
+            .collect()
+    }
+
+    /// The parts whose loss breaks the stage.
+    pub fn breaks_on(&self) -> Vec<&str> {
+        self.what_ifs
+            .iter()
+            .filter(|f| !f.survives)
+            .map(|f| f.part.as_str())
+            .collect()
+    }
 }
 
 /// Plans every stage and marks the cheapest one that meets the targets.
 pub fn plan(inputs: &Inputs, stages: &[Stage]) -> Result<Vec<StagePlan>, InputError> {
-    let shared = Shared::default();
+    plan_sharing(inputs, stages, Shared::default())
+}
+
+/// As [`plan`], with every failure what-if in full: the latency during
+/// each failure as well as whether the stage survives it.
+pub fn plan_with_failures(inputs: &Inputs, stages: &[Stage]) -> Result<Vec<StagePlan>, InputError> {
+    plan_sharing(
+        inputs,
+        stages,
+        Shared {
+            detailed: true,
+            ..Shared::default()
+        },
+    )
+}
+
+fn plan_sharing(inputs: &Inputs, stages: &[Stage], shared: Shared) -> Result<Vec<StagePlan>, InputError> {
     let mut plans = stages
         .iter()
         .map(|s| plan_stage_sharing(inputs, s, &shared))
@@ -193,7 +241,9 @@ struct Shared {
     popularity: OnceCell<Popularity>,
     /// LRU hit ratios already solved, by capacity in items (stages with
     /// the same cache tier ask for the same one).
-    hit_ratios: RefCell<Vec<(f64, f64)>>,
+    hit_ratios: RefCell<Vec<(f64, f64, Option<f64>)>>,
+    /// Plan the failure what-ifs in full (latency during each failure).
+    detailed: bool,
 }
 
 impl Shared {
@@ -207,16 +257,22 @@ impl Shared {
 
     /// Che's LRU hit ratio for a cache of `items` (cache.rs), remembered.
     fn lru_hit_ratio(&self, w: &Workload, items: f64) -> Result<f64, InputError> {
-        if let Some(&(_, hit)) = self.hit_ratios.borrow().iter().find(|(i, _)| *i == items) {
-            return Ok(hit);
+        Ok(self.lru(w, items)?.0)
+    }
+
+    /// Che's LRU hit ratio and characteristic time (in requests to the
+    /// cache) for a cache of `items`, remembered.
+    fn lru(&self, w: &Workload, items: f64) -> Result<(f64, Option<f64>), InputError> {
+        if let Some(&(_, hit, time)) = self.hit_ratios.borrow().iter().find(|(i, ..)| *i == items) {
+            return Ok((hit, time));
         }
-        let hit = self
+        let result = self
             .popularity(w)?
             .hit_ratio_items(Policy::Lru, items)
-            .map_err(|e| InputError::new(format!("cache model: {e}")))?
-            .hit_ratio;
-        self.hit_ratios.borrow_mut().push((items, hit));
-        Ok(hit)
+            .map_err(|e| InputError::new(format!("cache model: {e}")))?;
+        let (hit, time) = (result.hit_ratio, result.characteristic_time_requests);
+        self.hit_ratios.borrow_mut().push((items, hit, time));
+        Ok((hit, time))
     }
 }
 
@@ -343,6 +399,7 @@ fn plan_stage_once(inputs: &Inputs, stage: &Stage, shared: &Shared, knobs: Knobs
         rates,
         loads,
         hit_ratio: 0.0,
+        cache_time_s: None,
         shards: None,
         primary: None,
         replica_servers: 0,
@@ -367,6 +424,9 @@ struct StageContext<'a> {
     rates: Rates,
     loads: Vec<DcLoad>,
     hit_ratio: f64,
+    /// The cache's characteristic time in seconds (Che's T): how long a
+    /// lost cache takes to refill.
+    cache_time_s: Option<f64>,
     shards: Option<u64>,
     /// The database instance chosen for the primary (or each shard).
     primary: Option<Instance>,
@@ -460,6 +520,9 @@ impl<'a> StageContext<'a> {
             feasible: true,
             reason: String::new(),
             outage_backlog_per_min: None,
+            dc_servers: Vec::new(),
+            balancer: Balancer::RoundRobin,
+            sticky: None,
         }
     }
 
@@ -502,7 +565,23 @@ impl<'a> StageContext<'a> {
             .filter(|r| !r.is_empty())
             .collect();
         let busiest_load = rate * service * self.loads[0].normal;
-        let unavailability = self.tier_unavailability(per_dc[0].servers, busiest_load, &instance, tier);
+        let unavailability = match per_dc[0].sticky {
+            Some(_) => {
+                let users = self.w().dau() * self.loads[0].normal;
+                let n = per_dc[0].servers;
+                let k = sticky::needed_servers(
+                    users,
+                    self.w().shard_key_zipf,
+                    busiest_load,
+                    instance.vcpu as f64,
+                    self.targets().failover_util,
+                    n,
+                );
+                let a = self.targets().instance_availability;
+                availability::k_of_n_unavailability(k, n, a).unwrap_or(1.0)
+            }
+            None => self.tier_unavailability(per_dc[0].servers, busiest_load, &instance, tier),
+        };
         Ok(TierPlan {
             name: tier.name.clone(),
             kind: tier.kind,
@@ -521,6 +600,9 @@ impl<'a> StageContext<'a> {
             feasible: per_dc.iter().all(|d| d.feasible) && storage.is_none(),
             reason: dedup(reasons).join("; "),
             outage_backlog_per_min: None,
+            dc_servers: per_dc.iter().map(|d| d.servers).collect(),
+            balancer: tier.balancer.unwrap_or(Balancer::RoundRobin),
+            sticky: per_dc.iter().find_map(|d| d.sticky),
         })
     }
 
@@ -540,9 +622,21 @@ impl<'a> StageContext<'a> {
             Scale::Out => {
                 let inst = self.instance(tier)?;
                 let balancer = tier.balancer.unwrap_or(Balancer::RoundRobin);
-                let sizing =
-                    size_out(s, load, &inst, balancer, tier.min, tier.n_plus_one, targets).map_err(internal)?;
-                Ok((inst, sizing))
+                let even = size_out(s, load, &inst, balancer, tier.min, tier.n_plus_one, targets).map_err(internal)?;
+                if tier.kind != TierKind::Web || !self.stage.is_sticky() {
+                    return Ok((inst, even));
+                }
+                let farm = sticky::StickyFarm {
+                    streams: s,
+                    load,
+                    instance: &inst,
+                    min: tier.min,
+                    n_plus_one: tier.n_plus_one,
+                    users: self.w().dau() * load.normal,
+                    zipf_s: self.w().shard_key_zipf,
+                };
+                let pinned = sticky::size_sticky(&farm, targets, even.servers).map_err(internal)?;
+                Ok((inst, pinned))
             }
         }
     }

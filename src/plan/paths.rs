@@ -43,7 +43,7 @@ impl StageContext<'_> {
 
     /// Every dynamic request class in every data center, weighted by the
     /// DC's share; with `with_client` the client's round trip is added.
-    fn classes(&self, tiers: &[TierPlan], with_client: bool) -> Option<Vec<Class>> {
+    pub(super) fn classes(&self, tiers: &[TierPlan], with_client: bool) -> Option<Vec<Class>> {
         let mut out = Vec::new();
         for (dc, load) in self.loads.iter().enumerate() {
             for class in self.dc_classes(tiers, dc)? {

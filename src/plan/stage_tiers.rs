@@ -46,6 +46,15 @@ impl StageContext<'_> {
         if per_dc > by_memory {
             self.hit_ratio = hit(per_dc)?;
         }
+        let items = layout
+            .items_in(per_dc.max(by_memory) as f64 * instance.memory_bytes())
+            .min(w.cache_keys());
+        let gets_per_s = self.rates.reads_per_s * w.db_queries_per_read;
+        self.cache_time_s = shared
+            .lru(w, items)?
+            .1
+            .filter(|_| gets_per_s > 0.0)
+            .map(|t| t / gets_per_s);
         plan.name = tier.name.clone();
         Ok(plan)
     }
@@ -300,6 +309,9 @@ impl StageContext<'_> {
             feasible: problems.is_empty(),
             reason: problems.join("; "),
             outage_backlog_per_min: None,
+            dc_servers: vec![servers],
+            balancer: crate::queueing::Balancer::Pooled,
+            sticky: None,
         }
     }
 
@@ -363,6 +375,9 @@ impl StageContext<'_> {
             feasible: per_dc.iter().all(|r| r.sizing.feasible),
             reason: reasons.join("; "),
             outage_backlog_per_min: None,
+            dc_servers: per_dc.iter().map(|r| r.sizing.replicas * groups).collect(),
+            balancer: crate::queueing::Balancer::RoundRobin,
+            sticky: None,
         }
     }
 

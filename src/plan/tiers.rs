@@ -54,6 +54,9 @@ pub fn dc_loads(shares: &[f64]) -> Vec<DcLoad> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DcSizing {
     pub servers: u64,
+    /// Sticky sessions: the hottest server's share and the sessions a
+    /// server holds.
+    pub sticky: Option<super::sticky::Sticky>,
     /// The queue one request joins at normal peak load.
     pub queue: Mmc,
     pub feasible: bool,
@@ -99,6 +102,7 @@ pub fn size_out(
     let queue = farm(rate * load.normal).queue(servers).map_err(|e| e.to_string())?;
     Ok(DcSizing {
         servers,
+        sticky: None,
         queue,
         feasible: at_normal.feasible && at_failover.feasible,
         reason: [at_normal.reason, at_failover.reason].join(" ").trim().to_string(),
@@ -152,6 +156,7 @@ pub fn size_up<'a>(
         chosen,
         DcSizing {
             servers: 1,
+            sticky: None,
             queue,
             feasible: reasons.is_empty(),
             reason: reasons.join("; "),

@@ -1,6 +1,7 @@
 //! The stage-level numbers: availability and SPOFs (DESIGN §7), cost lines
 //! beyond servers (§8), and the verdict.
 
+use super::failures::WhatIf;
 use super::{StageContext, StagePlan, TierPlan};
 use crate::availability;
 use crate::cost;
@@ -18,7 +19,8 @@ impl StageContext<'_> {
         // Kept for an infeasible stage too (the p99 search reads it); the
         // records print it only for a stage that carries the load.
         let latency = self.latency(&tiers);
-        let (availability, spofs) = self.availability(&tiers);
+        let what_ifs = self.what_ifs(&tiers, self.shared.detailed);
+        let (availability, spofs) = self.availability(&tiers, &what_ifs);
         let other_costs = self.other_costs();
         let usd_per_month: f64 =
             tiers.iter().map(|t| t.usd_per_month).sum::<f64>() + other_costs.iter().map(|(_, c)| c).sum::<f64>();
@@ -52,6 +54,7 @@ impl StageContext<'_> {
                 "every tier at most {} busy (max-util)",
                 format_percent(self.targets().max_util)
             ),
+            what_ifs,
             tiers,
         };
         self.verdict(&mut plan);
@@ -64,11 +67,21 @@ impl StageContext<'_> {
     /// primary (or the shards) is one for all DCs and stays in series
     /// outside that. A cache whose loss would overload the database is a
     /// hidden SPOF and counts in series.
-    fn availability(&self, tiers: &[TierPlan]) -> (f64, Vec<String>) {
+    fn availability(&self, tiers: &[TierPlan], what_ifs: &[WhatIf]) -> (f64, Vec<String>) {
         let mut spofs: Vec<String> = tiers.iter().filter(|t| t.spof).map(|t| t.name.clone()).collect();
-        let hidden_cache = self.cache_is_hidden_spof(tiers);
+        let breaks = |part: &str| what_ifs.iter().any(|f| f.part == part && !f.survives);
+        // The what-ifs decide what is in series: a cache whose loss the
+        // database cannot absorb, a CDN whose loss the web tier cannot.
+        let hidden_cache = tiers
+            .iter()
+            .find(|t| t.kind == TierKind::Cache && breaks("cache"))
+            .map(|t| t.name.clone());
         if let Some(name) = &hidden_cache {
             spofs.push(format!("{name} (the database is sized for misses only)"));
+        }
+        let cdn_in_series = breaks("cdn");
+        if cdn_in_series {
+            spofs.push("cdn (the web tier cannot take the static files)".into());
         }
         let global = |t: &&TierPlan| matches!(t.kind, TierKind::DbPrimary | TierKind::DbShard);
         // Workers are off the request path: their outage delays jobs (the
@@ -80,6 +93,9 @@ impl StageContext<'_> {
             .map(|t| t.unavailability)
             .collect();
         per_dc.push(1.0 - self.targets().dc_availability);
+        if cdn_in_series {
+            per_dc.push(1.0 - self.targets().managed_availability);
+        }
         let dc = availability::series_unavailability(&per_dc).unwrap_or(1.0);
         let d = self.loads.len() as u64;
         let dcs = availability::k_of_n_unavailability(d.saturating_sub(1).max(1), d, 1.0 - dc).unwrap_or(1.0);
@@ -90,20 +106,6 @@ impl StageContext<'_> {
             spofs.push("data center".into());
         }
         (1.0 - total, spofs)
-    }
-
-    /// The cache is a hidden SPOF when the read path behind it could not
-    /// take every read at the failover ceiling without it.
-    fn cache_is_hidden_spof(&self, tiers: &[TierPlan]) -> Option<String> {
-        let cache = tiers.iter().find(|t| t.kind == TierKind::Cache)?;
-        let w = self.w();
-        let all_reads = self.rates.reads_per_s * w.db_queries_per_read * self.loads[0].normal;
-        let read_tier = tiers
-            .iter()
-            .find(|t| matches!(t.kind, TierKind::DbReplica | TierKind::Db))?;
-        let per_dc_servers = read_tier.servers as f64 / self.loads.len() as f64;
-        let cores = per_dc_servers * read_tier.cores_per_server as f64;
-        (all_reads * w.db_read_s > self.targets().failover_util * cores).then(|| cache.name.clone())
     }
 
     /// Everything billed that is not a server.
