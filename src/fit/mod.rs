@@ -12,3 +12,31 @@ pub mod plot;
 pub mod prometheus;
 pub mod regression;
 pub mod usl;
+
+/// `v` with `digits` significant digits, trailing zeros kept off:
+/// `89.995` (5 digits of 89.99523), `1884`, `0.027728`.
+pub fn significant(v: f64, digits: usize) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let before = v.abs().log10().floor() as i64 + 1;
+    let decimals = (digits as i64 - before).max(0) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn significant_digits() {
+        assert_eq!(super::significant(89.99523310409911, 5), "89.995");
+        assert_eq!(super::significant(1883.898996, 5), "1883.9");
+        assert_eq!(super::significant(14.213489, 3), "14.2");
+        assert_eq!(super::significant(250000.4, 3), "250000");
+        assert_eq!(super::significant(0.5, 3), "0.5");
+    }
+}

@@ -3,9 +3,10 @@
 //! SVG by plotters' SVG backend into a string (the ladder picture's
 //! fonts and colors, src/plot.rs). Pure: no I/O.
 
+use super::significant;
 use super::usl::UslFit;
 use crate::plot::{stage_color, PlotError};
-use crate::quantity::format_rate;
+use crate::quantity::{format_rate, format_thousands};
 use plotters::prelude::*;
 
 pub const WIDTH_PX: u32 = 1000;
@@ -40,10 +41,10 @@ pub fn usl_svg(points: &[(f64, f64)], fit: &UslFit) -> Result<String, PlotError>
         let root = SVGBackend::with_string(&mut svg, (WIDTH_PX, HEIGHT_PX)).into_drawing_area();
         root.fill(&WHITE).map_err(drawing)?;
         let title = format!(
-            "Universal Scalability Law: σ = {:.5}, κ = {:.4e}, λ = {}, {}-bound",
+            "Universal Scalability Law: σ = {:.5}, κ = {:.4e}, λ = {}/s, {}-bound",
             fit.sigma,
             fit.kappa,
-            format_rate(fit.lambda_per_s),
+            significant(fit.lambda_per_s, 5),
             fit.bound.as_str()
         );
         let mut chart = ChartBuilder::on(&root)
@@ -60,6 +61,8 @@ pub fn usl_svg(points: &[(f64, f64)], fit: &UslFit) -> Result<String, PlotError>
             .y_desc(THROUGHPUT_AXIS)
             .axis_desc_style((FONT, 19))
             .label_style((FONT, 17))
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| format_thousands(*v))
             .bold_line_style(RGBColor(220, 220, 220).stroke_width(1))
             .light_line_style(RGBColor(240, 240, 240).stroke_width(1))
             .axis_style(RGBColor(90, 90, 90).stroke_width(1))
