@@ -465,7 +465,7 @@ impl<'a> StageContext<'a> {
                 if family.iter().any(|i| i.vcpu as u64 >= least_vcpu) {
                     family.retain(|i| i.vcpu as u64 >= least_vcpu);
                 }
-                let (inst, sizing) = size_up(s, load, &family, self.targets()).map_err(internal)?;
+                let (inst, sizing) = size_up(s, load, &family, self.targets(), tier).map_err(internal)?;
                 Ok((inst.clone(), sizing))
             }
             Scale::Out => {

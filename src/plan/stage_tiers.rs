@@ -77,7 +77,9 @@ impl StageContext<'_> {
             service_s: self.w().db_write_s,
         }];
         let family = self.family(tier)?;
-        let fits = family.iter().find(|inst| self.primary_fits(inst, writes[0].rate_per_s));
+        let fits = family
+            .iter()
+            .find(|inst| self.primary_fits(tier, inst, writes[0].rate_per_s));
         let instance = fits
             .or(family.last())
             .map(|inst| (*inst).clone())
@@ -120,8 +122,8 @@ impl StageContext<'_> {
         self.rates.db_reads_per_s(self.w(), self.hit_ratio)
     }
 
-    fn primary_fits(&self, inst: &Instance, writes_per_s: f64) -> bool {
-        writes_per_s * self.w().db_write_s <= self.targets().max_util * inst.vcpu as f64
+    fn primary_fits(&self, tier: &Tier, inst: &Instance, writes_per_s: f64) -> bool {
+        writes_per_s * self.w().db_write_s <= self.targets().max_util * tier.effective_cores(inst.vcpu)
     }
 
     /// Replica sizing per data center: each DC's share of the reads (and
@@ -177,8 +179,8 @@ impl StageContext<'_> {
     /// whole write stream for one primary, the hottest shard's for shards).
     fn primary_plan(&self, tier: &Tier, inst: &Instance, writes: &[Stream], servers: u64) -> TierPlan {
         let (rate, service) = demand::combine(writes);
-        let queue = Mmc::new(rate, service, inst.vcpu as u64).ok();
-        let fits = self.primary_fits(inst, rate);
+        let queue = Mmc::new(rate, tier.service_on(service, inst.vcpu), inst.vcpu as u64).ok();
+        let fits = self.primary_fits(tier, inst, rate);
         let storage = self.storage_problem(tier);
         let mut reasons = Vec::new();
         if !fits {
@@ -186,7 +188,7 @@ impl StageContext<'_> {
                 "largest instance {} ({} vCPU) would run at {:.0}% utilization on writes, above the {:.0}% ceiling",
                 inst.name,
                 inst.vcpu,
-                100.0 * rate * service / inst.vcpu as f64,
+                100.0 * rate * service / tier.effective_cores(inst.vcpu),
                 100.0 * self.targets().max_util
             ));
         }
@@ -360,7 +362,7 @@ impl StageContext<'_> {
         };
         let mut best: Option<ShardOption> = None;
         for instance in candidates {
-            let option = self.shard_option(instance)?;
+            let option = self.shard_option(tier, instance)?;
             let better = match &best {
                 None => true,
                 Some(b) => {
@@ -377,7 +379,7 @@ impl StageContext<'_> {
     }
 
     /// Shard count, hottest share and replicas on one instance type.
-    fn shard_option(&self, instance: Instance) -> Result<ShardOption, InputError> {
+    fn shard_option(&self, tier: &Tier, instance: Instance) -> Result<ShardOption, InputError> {
         let w = self.w();
         let layout = Layout {
             keys: w.users.max(1.0) as u64,
@@ -385,7 +387,7 @@ impl StageContext<'_> {
             placement: Placement::Hash,
             vnodes: 1,
         };
-        let primary_capacity = self.targets().max_util * instance.vcpu as f64 / w.db_write_s;
+        let primary_capacity = self.targets().max_util * tier.effective_cores(instance.vcpu) / w.db_write_s;
         let capacity = match self.stage.has(TierKind::DbReplica) {
             true => primary_capacity.min(self.apply_capacity_per_s()),
             false => primary_capacity,

@@ -3,6 +3,7 @@
 
 use super::demand::{combine, service_cv, Stream};
 use crate::cost::Instance;
+use crate::model::Tier;
 use crate::queueing::sizing::Constraints;
 use crate::queueing::{size, Balancer, Farm, Mmc};
 use crate::workload::Targets;
@@ -97,21 +98,24 @@ pub fn size_out(
 /// A scale-up tier: the smallest instance of `family` (ascending) whose
 /// cores keep utilization `≤ u_max` at the normal rate and `≤ u_failover`
 /// at the failover rate. Past the largest, the largest with the reason.
+/// An instance's cores are `tier`'s effective cores (its USL, if any).
 pub fn size_up<'a>(
     streams: &[Stream],
     load: DcLoad,
     family: &[&'a Instance],
     targets: &Targets,
+    tier: &Tier,
 ) -> Result<(&'a Instance, DcSizing), String> {
     let (rate, service) = combine(streams);
     let fits = |inst: &Instance| {
-        let cores = inst.vcpu as f64;
+        let cores = tier.effective_cores(inst.vcpu);
         rate * load.normal * service <= targets.max_util * cores
             && rate * load.failover * service <= targets.failover_util * cores
     };
     let largest = *family.last().ok_or("empty instance family")?;
     let chosen = family.iter().copied().find(|inst| fits(inst)).unwrap_or(largest);
-    let queue = Mmc::new(rate * load.normal, service, chosen.vcpu as u64)
+    let held_s = tier.service_on(service, chosen.vcpu);
+    let queue = Mmc::new(rate * load.normal, held_s, chosen.vcpu as u64)
         .and_then(|q| q.with_variability(1.0, service_cv(streams)))
         .map_err(|e| e.to_string())?;
     let feasible = fits(chosen);
