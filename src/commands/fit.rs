@@ -8,10 +8,10 @@ use crate::fit::demand::{estimate, TierEstimate, CONFIDENCE};
 use crate::fit::emit::{workload_fragment, workload_key};
 use crate::fit::measurements::{demand_windows, load_points};
 use crate::fit::plot::usl_svg;
-use crate::fit::significant;
 use crate::fit::usl::{fit, Bound, UslFit};
+use crate::fit::{percent, significant};
 use crate::input::read_file;
-use crate::quantity::{format_percent, format_rate};
+use crate::quantity::format_rate;
 use crate::report::{render, Format, Record, TableView, Unit};
 
 /// Runs one `fit` subcommand; returns what to print.
@@ -51,7 +51,7 @@ pub fn demand(args: &FitDemandArgs) -> Result<String, InputError> {
         columns: DEMAND_COLUMNS.to_vec(),
         title: Some(format!(
             "Service demand per request by the Utilization Law U = U0 + X·D/c, {} interval, from {path}",
-            format_percent(CONFIDENCE)
+            percent(CONFIDENCE)
         )),
     };
     let mut text = render(&records, args.output.format, &view);

@@ -4,6 +4,7 @@
 //! leaves out keep their built-in values). Pure: returns text.
 
 use super::demand::{TierEstimate, CONFIDENCE, SATURATED_UTILIZATION};
+use super::percent;
 use crate::quantity::{format_duration, format_percent};
 
 /// Tier names (lower case, `-` read as `_`) and the workload key their
@@ -71,8 +72,8 @@ pub fn workload_fragment(estimates: &[TierEstimate], source: &str) -> String {
          # the Utilization Law U = U0 + X·D/c by least squares over each tier's windows\n\
          # (utilization below {}), D with its {} interval. Read it with\n\
          # `scaleplan plan --workload FILE`; keys not set here keep their built-in values.\n",
-        format_percent(SATURATED_UTILIZATION),
-        format_percent(CONFIDENCE)
+        percent(SATURATED_UTILIZATION),
+        percent(CONFIDENCE)
     );
     let mut written: Vec<(&str, &str)> = Vec::new();
     for e in estimates {
@@ -114,7 +115,7 @@ fn provenance(e: &TierEstimate) -> String {
         e.used,
         format_percent(d.background_utilization),
         d.r_squared.map_or("—".to_string(), |r| format!("{r:.4}")),
-        format_percent(CONFIDENCE),
+        percent(CONFIDENCE),
         format_duration(d.demand_low_s),
         format_duration(d.demand_high_s)
     );

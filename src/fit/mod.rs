@@ -29,6 +29,11 @@ pub fn significant(v: f64, digits: usize) -> String {
     }
 }
 
+/// A fixed level as people say it: `0.95` → `95%`, `0.995` → `99.5%`.
+pub fn percent(fraction: f64) -> String {
+    format!("{}%", significant(100.0 * fraction, 3))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -38,5 +43,7 @@ mod tests {
         assert_eq!(super::significant(14.213489, 3), "14.2");
         assert_eq!(super::significant(250000.4, 3), "250000");
         assert_eq!(super::significant(0.5, 3), "0.5");
+        assert_eq!(super::percent(0.95), "95%");
+        assert_eq!(super::percent(0.995), "99.5%");
     }
 }
