@@ -11,7 +11,6 @@ use crate::fit::plot::usl_svg;
 use crate::fit::usl::{fit, Bound, UslFit};
 use crate::fit::{percent, significant};
 use crate::input::read_file;
-use crate::quantity::format_rate;
 use crate::report::{render, Format, Record, TableView, Unit};
 
 /// Runs one `fit` subcommand; returns what to print.
@@ -151,8 +150,8 @@ fn usl_table_record(f: &UslFit) -> Record {
         Some(se) => format!("{} ± {}", show(v), show(se)),
         None => show(v),
     };
-    let plain = |v: f64| format!("{v:.5}");
-    let small = |v: f64| format!("{v:.4e}");
+    let plain = |v: f64| significant(v, 4);
+    let small = |v: f64| if v == 0.0 { "0".into() } else { format!("{v:.4e}") };
     let per_s = |v: f64| format!("{}/s", significant(v, 5));
     Record::new()
         .text("σ (contention)", pm(f.sigma, f.sigma_se, &plain))
@@ -162,14 +161,16 @@ fn usl_table_record(f: &UslFit) -> Record {
             "peak N*",
             f.peak_concurrency.map_or("none (κ = 0)".into(), |n| format!("{n:.1}")),
         )
-        .text("X(N*)", f.peak_throughput_per_s.map_or("—".into(), format_rate))
+        .text("X(N*)", f.peak_throughput_per_s.map_or("—".into(), per_s))
         .text("bound", f.bound.as_str())
         .text("R²", f.r_squared.map_or("—".into(), |r| format!("{r:.4}")))
         .text(
             "measurements",
             format!(
                 "{} at {} concurrencies up to {}",
-                f.points, f.distinct_concurrencies, f.max_concurrency
+                f.points,
+                f.distinct_concurrencies,
+                significant(f.max_concurrency, 6)
             ),
         )
         .text("reason", usl_note(f))
@@ -177,22 +178,26 @@ fn usl_table_record(f: &UslFit) -> Record {
 
 /// Why the bound is what it is, and anything doubtful about the fit.
 fn usl_note(f: &UslFit) -> String {
+    let top = significant(f.max_concurrency, 6);
     let mut notes = vec![match (f.bound, f.peak_concurrency) {
         (Bound::Coherency, Some(n)) => format!(
-            "coherency-bound: the peak N* = {n:.1} lies within the measured concurrencies (up to {}); past it throughput falls",
-            f.max_concurrency
+            "coherency-bound: the peak N* = {} lies within the measured concurrencies (up to {top}); past it throughput falls",
+            significant(n, 4)
         ),
         (_, Some(n)) => format!(
-            "contention-bound: throughput still rises at {} (the peak N* = {n:.1} lies beyond the measurements)",
-            f.max_concurrency
+            "contention-bound: throughput still rises at {top} (the peak N* = {} lies beyond the measurements)",
+            significant(n, 4)
         ),
-        (_, None) => format!(
-            "contention-bound: κ = 0, throughput rises towards λ/σ = {} without a peak",
-            if f.sigma > 0.0 { format_rate(f.lambda_per_s / f.sigma) } else { "no limit".into() }
+        (_, None) if f.sigma > 0.0 => format!(
+            "contention-bound: κ = 0, throughput rises towards λ/σ = {}/s without a peak",
+            significant(f.lambda_per_s / f.sigma, 5)
         ),
+        (_, None) => "σ = κ = 0: throughput rises linearly over the measured concurrencies".to_string(),
     }];
     if f.at_bound {
-        notes.push("a coefficient ended at 0, its bound: its standard error is not meaningful".into());
+        notes.push(
+            "a coefficient ended on its bound (σ = 0, σ near 1 or κ = 0): its standard error is not meaningful".into(),
+        );
     }
     notes.join("; ")
 }

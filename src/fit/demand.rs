@@ -189,7 +189,7 @@ fn fit_demand(used: &[&Window], notes: &mut Vec<String>) -> Option<DemandFit> {
     let y: Vec<f64> = used.iter().map(|w| w.utilization).collect();
     let Some(line) = fit_line(&x, &y, CONFIDENCE) else {
         notes
-            .push("throughput per core is the same in every window: demand and background cannot be told apart".into());
+            .push("throughput per core does not vary across windows (or overflows): demand and background cannot be told apart".into());
         return None;
     };
     if line.slope <= 0.0 {

@@ -14,10 +14,17 @@ pub mod regression;
 pub mod usl;
 
 /// `v` with `digits` significant digits, trailing zeros kept off:
-/// `89.995` (5 digits of 89.99523), `1884`, `0.027728`.
+/// `89.995` (5 digits of 89.99523), `1884`, `0.027728`; outside 1e-4..1e9
+/// in exponent form (`1.00e300`); `—` when not finite.
 pub fn significant(v: f64, digits: usize) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
+    if !v.is_finite() {
+        return "—".into();
+    }
+    if v == 0.0 {
+        return "0".into();
+    }
+    if !(1e-4..1e9).contains(&v.abs()) {
+        return format!("{v:.prec$e}", prec = digits.saturating_sub(1));
     }
     let before = v.abs().log10().floor() as i64 + 1;
     let decimals = (digits as i64 - before).max(0) as usize;
@@ -43,6 +50,8 @@ mod tests {
         assert_eq!(super::significant(14.213489, 3), "14.2");
         assert_eq!(super::significant(250000.4, 3), "250000");
         assert_eq!(super::significant(0.5, 3), "0.5");
+        assert_eq!(super::significant(1e300, 3), "1.00e300");
+        assert_eq!(super::significant(f64::NAN, 3), "—");
         assert_eq!(super::percent(0.95), "95%");
         assert_eq!(super::percent(0.995), "99.5%");
     }

@@ -30,6 +30,9 @@ pub enum UslError {
     TooFewConcurrencies { distinct: usize },
     /// A concurrency or throughput that is not a finite number above 0.
     NotPositive { index: usize },
+    /// The fitted figures overflow double precision (concurrencies or
+    /// throughputs beyond about 1e150).
+    NoFit,
 }
 
 impl fmt::Display for UslError {
@@ -47,6 +50,10 @@ impl fmt::Display for UslError {
                     "measurement {index}: concurrency and throughput must be finite and above 0"
                 )
             }
+            UslError::NoFit => write!(
+                f,
+                "the USL cannot be fitted to these numbers: they overflow double precision"
+            ),
         }
     }
 }
@@ -190,7 +197,7 @@ pub struct UslFit {
     pub peak_concurrency: Option<f64>,
     pub peak_throughput_per_s: Option<f64>,
     pub bound: Bound,
-    /// Whether a coefficient ended on its bound (`σ = 0` or `κ = 0`).
+    /// Whether a coefficient ended on its bound (`σ = 0`, `σ → 1` or `κ = 0`).
     pub at_bound: bool,
 }
 
@@ -221,8 +228,11 @@ impl UslFit {
 /// `λ₀N/X − 1 = σ(N − 1) + κN(N − 1)`, then Levenberg–Marquardt with
 /// Marquardt's scaling (the parameters differ by six orders of magnitude).
 ///
-/// Errors: a point that is not finite and above 0, or fewer than four
-/// distinct concurrencies.
+/// The throughputs are divided by their largest before fitting (λ and its
+/// error are scaled back), so their magnitude never overflows.
+///
+/// Errors: a point that is not finite and above 0, fewer than four
+/// distinct concurrencies, or a result that is not finite.
 pub fn fit(points: &[(f64, f64)]) -> Result<UslFit, UslError> {
     for (index, &(n, x)) in points.iter().enumerate() {
         if !(n.is_finite() && x.is_finite() && n > 0.0 && x > 0.0) {
@@ -233,9 +243,38 @@ pub fn fit(points: &[(f64, f64)]) -> Result<UslFit, UslError> {
     if distinct < MIN_DISTINCT_CONCURRENCIES {
         return Err(UslError::TooFewConcurrencies { distinct });
     }
-    let problem = Problem { points };
+    let scale = points.iter().map(|p| p.1).fold(0.0, f64::max);
+    let scaled: Vec<(f64, f64)> = points.iter().map(|&(n, x)| (n, x / scale)).collect();
+    let problem = Problem { points: &scaled };
     let p = problem.minimise(problem.start());
-    Ok(problem.summary(p, distinct))
+    let fitted = problem.summary(p, distinct).rescaled(scale);
+    fitted.is_finite().then_some(fitted).ok_or(UslError::NoFit)
+}
+
+impl UslFit {
+    /// The fit of throughputs `scale` times larger.
+    fn rescaled(mut self, scale: f64) -> UslFit {
+        self.lambda_per_s *= scale;
+        self.lambda_se_per_s = self.lambda_se_per_s.map(|se| se * scale);
+        self.rss *= scale * scale;
+        self.peak_throughput_per_s = self.peak_throughput_per_s.map(|x| x * scale);
+        self
+    }
+
+    fn is_finite(&self) -> bool {
+        let optional = [
+            self.sigma_se,
+            self.kappa_se,
+            self.lambda_se_per_s,
+            self.r_squared,
+            self.peak_concurrency,
+            self.peak_throughput_per_s,
+        ];
+        [self.sigma, self.kappa, self.lambda_per_s, self.rss]
+            .iter()
+            .all(|v| v.is_finite())
+            && optional.iter().flatten().all(|v| v.is_finite())
+    }
 }
 
 fn distinct_count(points: &[(f64, f64)]) -> usize {
@@ -365,7 +404,7 @@ impl Problem<'_> {
             peak_concurrency: peak,
             peak_throughput_per_s: peak.map(|n_star| throughput(p[2], p[0], p[1], n_star)),
             bound: Bound::classify(peak, max_concurrency),
-            at_bound: p[0] == 0.0 || p[1] == 0.0,
+            at_bound: p[0] == 0.0 || p[1] == 0.0 || p[0] > 1.0 - 1e-9,
         }
     }
 }
@@ -509,6 +548,27 @@ mod tests {
         assert!((f.lambda_per_s - 10.0).abs() < 1e-9);
         assert_eq!(f.bound, Bound::Contention);
         assert!(f.peak_concurrency.is_none() && f.at_bound);
+    }
+
+    #[test]
+    fn extreme_magnitudes_fit_or_fail_cleanly() {
+        let huge: Vec<(f64, f64)> = [1.0, 2.0, 4.0, 8.0]
+            .iter()
+            .map(|&n| (n, 1e150 * n / (1.0 + 0.1 * (n - 1.0))))
+            .collect();
+        let f = fit(&huge).unwrap();
+        assert!(
+            (f.sigma - 0.1).abs() < 1e-9 && (f.lambda_per_s / 1e150 - 1.0).abs() < 1e-9,
+            "{f:?}"
+        );
+        let overflowing = [(1e-300, 5.0), (1e300, 5.0), (3.0, 5.0), (4.0, 5.0)];
+        match fit(&overflowing) {
+            Ok(f) => assert!(f.is_finite()),
+            Err(e) => assert_eq!(e, UslError::NoFit),
+        }
+        // Flat throughput: σ runs to its bound, and says so.
+        let flat = [(1.0, 5.0), (2.0, 5.0), (3.0, 5.0), (4.0, 5.0)];
+        assert!(fit(&flat).unwrap().at_bound);
     }
 
     #[test]
