@@ -274,6 +274,8 @@ fn expected_columns(required: &[&str], optional: &[&str]) -> String {
 
 /// Every non-comment CSV record with its line, cells trimmed.
 fn csv_rows(text: &str, source: &str) -> Result<Vec<Row>, InputError> {
+    // Spreadsheets often start a UTF-8 export with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -282,10 +284,10 @@ fn csv_rows(text: &str, source: &str) -> Result<Vec<Row>, InputError> {
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map_or(1, |p| p.line());
+            let line = e.position().map_or(1, |p| line_at(text, p.byte()));
             InputError::new(format!("{source} line {line} column 1: not readable as CSV: {e}"))
         })?;
-        let line = record.position().map_or(1, |p| p.line());
+        let line = record.position().map_or(1, |p| line_at(text, p.byte()));
         let cells: Vec<String> = record.iter().map(str::to_string).collect();
         // Comments are skipped here rather than by the csv crate, whose
         // line count leaves comment lines out.
@@ -295,6 +297,18 @@ fn csv_rows(text: &str, source: &str) -> Result<Vec<Row>, InputError> {
         rows.push(Row { line, cells });
     }
     Ok(rows)
+}
+
+/// The 1-based line of the record at a byte offset. The csv crate's
+/// offsets (and its line count) can point at the `\n` of a `\r\n` that
+/// ends the record before, so line ends at the offset are skipped first.
+fn line_at(text: &str, byte: u64) -> u64 {
+    let bytes = text.as_bytes();
+    let mut end = (byte as usize).min(bytes.len());
+    while end < bytes.len() && matches!(bytes[end], b'\r' | b'\n') {
+        end += 1;
+    }
+    bytes[..end].iter().filter(|&&b| b == b'\n').count() as u64 + 1
 }
 
 /// A finite number meeting `check`, or what was wrong with the text.
@@ -342,6 +356,13 @@ mod tests {
         assert_eq!(w[0].p99_response_s, Some(0.05));
         assert_eq!(w[1].p99_response_s, None);
         assert_eq!(w[2].mean_response_s, None);
+    }
+
+    #[test]
+    fn a_spreadsheet_export_with_bom_and_crlf_reads() {
+        let text = format!("\u{feff}{}", GOOD.replace('\n', "\r\n"));
+        let w = demand_windows(&text, "m.csv").unwrap().windows;
+        assert_eq!((w.len(), w[2].origin.as_str()), (3, "line 5"));
     }
 
     #[test]

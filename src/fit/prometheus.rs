@@ -438,6 +438,11 @@ mod tests {
             assert!(err.contains(expected), "{expected}: {err}");
             assert!(!err.contains('\n'));
         }
+        // Values before the labels are checked once the labels are read.
+        let reordered = r#"{"values":[[1700000000,"1.5"]],"metric":{"quantity":"utilization","tier":"web"}}"#;
+        let err = demand_windows(&export(reordered), "p.json").unwrap_err().to_string();
+        assert!(err.starts_with("p.json line 1 column "), "{err}");
+        assert!(err.contains("utilization sample at t=1700000000 is 1.5"), "{err}");
         let failed = r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#;
         let err = demand_windows(failed, "p.json").unwrap_err().to_string();
         assert!(err.contains("did not succeed") && err.contains("parse error"), "{err}");
