@@ -91,6 +91,11 @@ fn fit_rows(path: &str, extra: &[&str]) -> Vec<Row> {
     json_rows(&out)
 }
 
+/// Three seeds; each tier's demand within 2 % and its cv within 10 %. Over
+/// seeds 100–119 the demands came within 0.7 % and the cvs within 6.5 %.
+/// A cv below 1 is the hardest: it shows only in the wait, through
+/// Allen–Cunneen's (1 + cs²)/2, which is flat there (at 16 cores and cv
+/// 0.5 the same noise gave cvs from 0.31 to 0.63, hence 4 cores and 0.7).
 #[test]
 fn known_demands_and_cvs_are_recovered() {
     for seed in [16, 17, 18] {
