@@ -47,6 +47,7 @@ pub fn run(cli: &Cli) -> Result<String, InputError> {
         Command::Cache(args) => Ok(calculation(commands::cache::run(args)?, args.output.format)),
         Command::Replicas(args) => Ok(calculation(commands::replicas::run(args)?, args.output.format)),
         Command::Shards(args) => Ok(calculation(commands::shards::run(args)?, args.output.format)),
+        Command::Fit(action) => commands::fit::run(action),
     }
 }
 

@@ -14,6 +14,9 @@ use crate::sharding::{Growth, Placement};
 use crate::sweep::UserCounts;
 use clap::{Args, Parser, Subcommand};
 
+mod fit;
+pub use fit::{FitAction, FitDemandArgs, FitUslArgs};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "scaleplan",
@@ -75,6 +78,9 @@ pub enum Command {
     /// not given are null; when no count fits, shards is null and the table
     /// says why. The table also shows the hottest shard's rate and bytes.
     Shards(ShardsArgs),
+    /// Calibrate from measurements: service demands from production metrics, scaling from a load test.
+    #[command(subcommand)]
+    Fit(FitAction),
 }
 
 /// Output format shared by every command.

@@ -4,6 +4,7 @@
 //! built-in one to start from.
 
 use crate::error::InputError;
+use crate::fit::usl::Usl;
 use crate::input::{self, parse_toml};
 use crate::queueing::Balancer;
 use serde::Deserialize;
@@ -112,6 +113,36 @@ pub struct Tier {
     /// (default [`DEFAULT_MAX_REPLICAS`]).
     #[serde(default)]
     pub max_replicas: Option<u64>,
+    /// Scale-up tiers: how the tier's work scales with one box's cores,
+    /// `usl = { sigma = …, kappa = … }` (from `scaleplan fit usl`). An
+    /// instance of `k` cores then counts as `X(k)/X(1)` cores, not `k`.
+    #[serde(default)]
+    pub usl: Option<Usl>,
+}
+
+impl Tier {
+    /// Cores' worth of capacity one instance of `vcpu` cores gives this
+    /// tier: `k` without a `usl`, else the USL's relative capacity
+    ///
+    /// ```text
+    /// E(k) = k / (1 + σ·(k − 1) + κ·k·(k − 1))
+    /// ```
+    /// with `k` the instance's vCPUs, `σ` and `κ` the tier's coefficients.
+    pub fn effective_cores(&self, vcpu: u32) -> f64 {
+        let k = vcpu as f64;
+        self.usl.map_or(k, |usl| usl.relative_capacity(k))
+    }
+
+    /// Core-seconds one request holds a core on an instance of `vcpu`
+    /// cores: the service time `S` stretched to `S·k/E(k)` (contention and
+    /// coherency slow every core alike), so that the instance's M/M/k has
+    /// the capacity of `E(k)` cores. `S` itself without a `usl`.
+    pub fn service_on(&self, service_s: f64, vcpu: u32) -> f64 {
+        match self.usl {
+            Some(_) => service_s * vcpu as f64 / self.effective_cores(vcpu),
+            None => service_s,
+        }
+    }
 }
 
 /// Replicas per primary when a model does not say: the limit of the big
@@ -343,6 +374,21 @@ impl Stage {
                 _ => {}
             }
         }
+        for tier in self.tiers.iter().filter(|t| t.usl.is_some()) {
+            let usl = tier.usl.map(Usl::validated);
+            if tier.scale != Scale::Up {
+                return Err(at(
+                    "usl",
+                    format!(
+                        "tier `{}`: only a scale-up tier (scale = \"up\") takes a usl",
+                        tier.name
+                    ),
+                ));
+            }
+            if let Some(Err(e)) = usl {
+                return Err(at("usl", format!("tier `{}`: {e}", tier.name)));
+            }
+        }
         self.validate_combination(source)?;
         if self.autoscale && !self.has(TierKind::Session) {
             return Err(at(
@@ -351,5 +397,60 @@ impl Stage {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ONE_BOX: &str = "id = \"one\"\ntitle = \"One box\"\norder = 1\n\n[[tier]]\nname = \"server\"\nkind = \"all-in-one\"\nscale = \"up\"\nfamily = \"m7i\"\n";
+
+    #[test]
+    fn a_usl_key_sets_the_effective_cores() {
+        let stage = Stage::parse(&format!("{ONE_BOX}usl = {{ sigma = 0.05, kappa = 0.001 }}\n"), "m.toml").unwrap();
+        let tier = &stage.tiers[0];
+        assert_eq!(
+            tier.usl,
+            Some(Usl {
+                sigma: 0.05,
+                kappa: 0.001
+            })
+        );
+        // E(16) = 16 / (1 + 0.05·15 + 0.001·16·15) = 16 / 1.99.
+        assert!((tier.effective_cores(16) - 16.0 / 1.99).abs() < 1e-12);
+        assert!((tier.service_on(0.01, 16) - 0.01 * 1.99).abs() < 1e-15);
+        let plain = Stage::parse(ONE_BOX, "m.toml").unwrap();
+        assert_eq!(plain.tiers[0].effective_cores(192), 192.0);
+        assert_eq!(plain.tiers[0].service_on(0.01, 192), 0.01);
+    }
+
+    #[test]
+    fn bad_usl_keys_name_the_line() {
+        let cases = [
+            (
+                "usl = { sigma = 1.0, kappa = 0 }",
+                "line 10: key `usl`: tier `server`: sigma must be at least 0 and below 1",
+            ),
+            (
+                "usl = { sigma = 0.1, kappa = -1e-4 }",
+                "line 10: key `usl`: tier `server`: kappa must be",
+            ),
+            ("usl = { sigma = 0.1, kapa = 1e-4 }", "line 10"),
+        ];
+        for (line, expected) in cases {
+            let err = Stage::parse(&format!("{ONE_BOX}{line}\n"), "m.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("m.toml") && err.contains(expected), "{line}: {err}");
+        }
+        let out = ONE_BOX.replace(
+            "scale = \"up\"\nfamily = \"m7i\"",
+            "scale = \"out\"\ninstance = \"m7i.large\"",
+        );
+        let err = Stage::parse(&format!("{out}usl = {{ sigma = 0.1, kappa = 0 }}\n"), "m.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("only a scale-up tier"), "{err}");
     }
 }

@@ -616,7 +616,7 @@ impl<'a> StageContext<'a> {
                     true => self.w().working_set_bytes(),
                     false => 0.0,
                 };
-                let (inst, sizing) = size_up(s, load, &family, targets, working_set).map_err(internal)?;
+                let (inst, sizing) = size_up(s, load, &family, targets, working_set, tier).map_err(internal)?;
                 Ok((inst.clone(), sizing))
             }
             Scale::Out => {

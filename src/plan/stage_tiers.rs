@@ -112,7 +112,7 @@ impl StageContext<'_> {
     /// The primary and its replicas on one instance type.
     fn db_option(&self, tier: &Tier, replica_tier: Option<&Tier>, inst: &Instance) -> Result<DbOption, InputError> {
         let streams = self.primary_streams(replica_tier.is_some(), 1.0);
-        let mut problems = self.copy_problems(inst, &streams, self.w().working_set_bytes());
+        let mut problems = self.copy_problems(tier, inst, &streams, self.w().working_set_bytes());
         problems.extend(self.storage_problem(tier));
         let (replica, replicas) = match replica_tier {
             Some(rt) => {
@@ -158,7 +158,7 @@ impl StageContext<'_> {
 
     /// Why one copy of the database on `inst` cannot serve `streams`: its
     /// cores above `u_max`, or its working set beyond the buffer pool.
-    fn copy_problems(&self, inst: &Instance, streams: &[Stream], working_set_bytes: f64) -> Vec<String> {
+    fn copy_problems(&self, tier: &Tier, inst: &Instance, streams: &[Stream], working_set_bytes: f64) -> Vec<String> {
         let mut problems = Vec::new();
         let load: f64 = streams.iter().map(|s| s.rate_per_s * s.service_s).sum();
         let what = if streams.len() > 1 {
@@ -166,12 +166,14 @@ impl StageContext<'_> {
         } else {
             "writes"
         };
-        if load > self.targets().max_util * inst.vcpu as f64 {
+        // A tier with a USL gets X(k)/X(1) cores' worth from k vCPU.
+        let cores = tier.effective_cores(inst.vcpu);
+        if load > self.targets().max_util * cores {
             problems.push(format!(
                 "{} ({} vCPU) would run at {} on {what}, above the {} ceiling",
                 inst.name,
                 inst.vcpu,
-                format_percent(load / inst.vcpu as f64),
+                format_percent(load / cores),
                 format_percent(self.targets().max_util)
             ));
         }
@@ -288,7 +290,7 @@ impl StageContext<'_> {
         problems: Vec<String>,
     ) -> TierPlan {
         let (rate, service) = demand::combine(streams);
-        let queue = Mmc::new(rate, service, inst.vcpu as u64)
+        let queue = Mmc::new(rate, tier.service_on(service, inst.vcpu), inst.vcpu as u64)
             .and_then(|q| q.with_variability(1.0, demand::service_cv(streams)))
             .ok();
         TierPlan {
@@ -508,7 +510,7 @@ impl StageContext<'_> {
         };
         let mut best: Option<ShardOption> = None;
         for instance in candidates {
-            let option = self.shard_option(instance)?;
+            let option = self.shard_option(tier, instance)?;
             let better = match &best {
                 None => true,
                 Some(b) => {
@@ -525,7 +527,7 @@ impl StageContext<'_> {
     }
 
     /// Shard count, hottest share and replicas on one instance type.
-    fn shard_option(&self, instance: Instance) -> Result<ShardOption, InputError> {
+    fn shard_option(&self, tier: &Tier, instance: Instance) -> Result<ShardOption, InputError> {
         let w = self.w();
         let layout = Layout {
             keys: w.users.max(1.0) as u64,
@@ -534,7 +536,7 @@ impl StageContext<'_> {
             vnodes: 1,
         };
         let has_replicas = self.stage.has(TierKind::DbReplica);
-        let (total, capacity, unit) = self.shard_load(&instance, has_replicas);
+        let (total, capacity, unit) = self.shard_load(tier, &instance, has_replicas);
         let volume = self.stage.max_db_storage.unwrap_or(DEFAULT_MAX_DB_STORAGE_BYTES);
         let by_memory = BUFFER_POOL_FRACTION * instance.memory_bytes() / w.db_working_set_fraction;
         let target = SizeTarget {
@@ -576,11 +578,12 @@ impl StageContext<'_> {
     /// What the shards carry and what one shard takes at `u_max`: the
     /// writes (per second) on the primary's cores and the replicas' apply
     /// workers; without replicas, reads and writes together in cores.
-    fn shard_load(&self, instance: &Instance, has_replicas: bool) -> (f64, f64, ShardUnit) {
+    fn shard_load(&self, tier: &Tier, instance: &Instance, has_replicas: bool) -> (f64, f64, ShardUnit) {
         let w = self.w();
         let u = self.targets().max_util;
+        let cores = tier.effective_cores(instance.vcpu);
         if has_replicas {
-            let primary = u * instance.vcpu as f64 / w.db_write_s;
+            let primary = u * cores / w.db_write_s;
             let apply = apply_capacity_per_s(
                 self.inputs.targets.max_util,
                 w.replica_apply_workers as u32,
@@ -589,7 +592,7 @@ impl StageContext<'_> {
             (self.db_writes_per_s(), primary.min(apply), ShardUnit::Writes)
         } else {
             let load = self.db_writes_per_s() * w.db_write_s + self.db_reads_per_s() * w.db_read_s;
-            (load, u * instance.vcpu as f64, ShardUnit::Cores)
+            (load, u * cores, ShardUnit::Cores)
         }
     }
 

@@ -3,6 +3,7 @@
 
 use super::demand::{combine, service_cv, Stream};
 use crate::cost::Instance;
+use crate::model::Tier;
 use crate::queueing::sizing::Constraints;
 use crate::queueing::{size, Balancer, Farm, Mmc};
 use crate::workload::Targets;
@@ -113,24 +114,27 @@ pub fn size_out(
 /// cores keep utilization `≤ u_max` at the normal rate and `≤ u_failover`
 /// at the failover rate, and whose buffer pool holds `working_set_bytes`
 /// (0 for a tier without data). Past the largest, the largest with the
-/// reasons.
+/// reasons. An instance's cores are `tier`'s effective cores (its USL, if
+/// any).
 pub fn size_up<'a>(
     streams: &[Stream],
     load: DcLoad,
     family: &[&'a Instance],
     targets: &Targets,
     working_set_bytes: f64,
+    tier: &Tier,
 ) -> Result<(&'a Instance, DcSizing), String> {
     let (rate, service) = combine(streams);
     let cores_fit = |inst: &Instance| {
-        let cores = inst.vcpu as f64;
+        let cores = tier.effective_cores(inst.vcpu);
         rate * load.normal * service <= targets.max_util * cores
             && rate * load.failover * service <= targets.failover_util * cores
     };
     let fits = |inst: &Instance| cores_fit(inst) && fits_memory(inst, working_set_bytes);
     let largest = *family.last().ok_or("empty instance family")?;
     let chosen = family.iter().copied().find(|inst| fits(inst)).unwrap_or(largest);
-    let queue = Mmc::new(rate * load.normal, service, chosen.vcpu as u64)
+    let held_s = tier.service_on(service, chosen.vcpu);
+    let queue = Mmc::new(rate * load.normal, held_s, chosen.vcpu as u64)
         .and_then(|q| q.with_variability(1.0, service_cv(streams)))
         .map_err(|e| e.to_string())?;
     let mut reasons = Vec::new();
