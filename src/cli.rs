@@ -83,6 +83,11 @@ pub struct OutputArgs {
     /// Output format: table, csv, tsv or json.
     #[arg(long, default_value = "table", value_name = "FORMAT")]
     pub format: Format,
+    /// Tables: every column on one row, however wide. Without it a table fits the terminal
+    /// ($COLUMNS, or 120 columns, when not printing to one): long reasons move below it as
+    /// numbered notes and the least needed columns drop.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -46,9 +46,15 @@ pub fn run(args: &LadderArgs) -> Result<LadderOutput, InputError> {
         view: TableView {
             columns: Vec::new(),
             title: Some(title),
+            drop_order: DROP_ORDER.to_vec(),
         },
     })
 }
+
+/// The columns a narrow ladder table drops, first to last: the servers,
+/// then the cost at the ceiling (the stage, its ceiling and why it breaks
+/// stay).
+pub const DROP_ORDER: [&str; 2] = ["servers_there", "cost_there_usd_per_month"];
 
 /// One stage, every field: SI units, nulls where there is no ceiling.
 pub fn record(c: &StageCeiling) -> Record {

@@ -161,6 +161,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         let view = TableView {
             columns: TIER_COLUMNS.to_vec(),
             title: Some(title),
+            drop_order: TIER_DROP_ORDER.to_vec(),
         };
         return Ok(PlanOutput {
             records: tier_records,
@@ -182,6 +183,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
     let view = TableView {
         columns: STAGE_COLUMNS.to_vec(),
         title: Some(format!("{title}\n{}", recommendation(&plans, &loaded.targets))),
+        drop_order: STAGE_DROP_ORDER.to_vec(),
     };
     let tiers_below = (plans.len() == 1).then_some(tier_records);
     Ok(PlanOutput {
@@ -222,6 +224,20 @@ const STAGE_COLUMNS: [&str; 11] = [
     "reason",
 ];
 
+/// The stage columns a narrow table drops, first to last: `recommended`
+/// (the line above the table names the recommended stage), `bottleneck`,
+/// `user_p99_s` (the target is on the server-side p99, still shown),
+/// `meets_slo` (a stage that misses has a note saying why),
+/// `ceiling_users` (`scaleplan ladder` has it), then `servers`.
+pub const STAGE_DROP_ORDER: [&str; 6] = [
+    "recommended",
+    "bottleneck",
+    "user_p99_s",
+    "meets_slo",
+    "ceiling_users",
+    "servers",
+];
+
 pub const TIER_COLUMNS: [&str; 11] = [
     "stage",
     "tier",
@@ -235,6 +251,28 @@ pub const TIER_COLUMNS: [&str; 11] = [
     "feasible",
     "reason",
 ];
+
+/// The tier columns a narrow table drops, first to last: `feasible` (an
+/// infeasible tier has a note saying why), `availability`,
+/// `arrival_rate_per_s`, `instance`, `utilization`, then `usd_per_month`.
+pub const TIER_DROP_ORDER: [&str; 6] = [
+    "feasible",
+    "availability",
+    "arrival_rate_per_s",
+    "instance",
+    "utilization",
+    "usd_per_month",
+];
+
+/// The tiers under a one-stage table: the tier columns without the stage,
+/// which the table above names.
+pub fn tiers_below_view() -> TableView {
+    TableView {
+        columns: TIER_COLUMNS.iter().copied().filter(|c| *c != "stage").collect(),
+        title: None,
+        drop_order: TIER_DROP_ORDER.to_vec(),
+    }
+}
 
 /// One stage's record; `ceiling` adds `ceiling_users` (null when the
 /// stage never meets the targets or the search failed; 1e12, a lower

@@ -60,23 +60,25 @@ pub fn run(args: &SweepArgs) -> Result<SweepOutput, InputError> {
         format_duration(t.p99_s),
         format_percent(t.availability)
     );
-    let columns: Vec<&'static str> = if args.all_stages {
-        ALL_STAGES_COLUMNS.to_vec()
+    let (columns, drop_order): (Vec<&'static str>, Vec<&'static str>) = if args.all_stages {
+        (ALL_STAGES_COLUMNS.to_vec(), ALL_STAGES_DROP_ORDER.to_vec())
     } else {
         // The reason column is for counts where no stage fits; when every
         // count has one, it would stand empty.
         let any_reason = points.iter().any(|p| p.recommended().is_none());
-        RECOMMENDED_COLUMNS
+        let columns = RECOMMENDED_COLUMNS
             .iter()
             .copied()
             .filter(|c| any_reason || *c != "reason")
-            .collect()
+            .collect();
+        (columns, RECOMMENDED_DROP_ORDER.to_vec())
     };
     Ok(SweepOutput {
         records,
         view: TableView {
             columns,
             title: Some(title),
+            drop_order,
         },
     })
 }
@@ -91,6 +93,15 @@ const RECOMMENDED_COLUMNS: [&str; 8] = [
     "usd_per_month",
     "reason",
 ];
+
+/// The columns a narrow table of recommended stages drops, first to
+/// last: `user_p99_s`, `availability`, then `servers`.
+pub const RECOMMENDED_DROP_ORDER: [&str; 3] = ["user_p99_s", "availability", "servers"];
+
+/// The columns a narrow `--all-stages` table drops, first to last:
+/// `bottleneck`, `feasible` (an infeasible stage shows no p99),
+/// `meets_slo`, `servers`, then `availability`.
+pub const ALL_STAGES_DROP_ORDER: [&str; 5] = ["bottleneck", "feasible", "meets_slo", "servers", "availability"];
 
 const ALL_STAGES_COLUMNS: [&str; 10] = [
     "users",
