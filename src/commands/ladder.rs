@@ -62,7 +62,7 @@ pub fn record(c: &StageCeiling) -> Record {
     Record::new()
         .text("stage", &c.stage)
         .int("stage_order", c.order)
-        .opt_float("ceiling_users", Unit::Count, c.targets.users())
+        .opt_count("ceiling_users", c.targets.users())
         .boolean("ceiling_above_range", c.targets.beyond_range())
         .text("ceiling_reason", c.targets_reason())
         .text("breaking_tier", c.targets.breaking_tier())
@@ -74,7 +74,7 @@ pub fn record(c: &StageCeiling) -> Record {
         )
         .opt_float("ceiling_availability", Unit::Fraction, at.map(|p| p.availability))
         .opt_float("ceiling_usd_per_month", Unit::Usd, at.map(|p| p.usd_per_month))
-        .opt_float("capacity_ceiling_users", Unit::Count, c.capacity.users())
+        .opt_count("capacity_ceiling_users", c.capacity.users())
         .boolean("capacity_above_range", c.capacity.beyond_range())
         .text("capacity_reason", c.capacity_reason())
 }

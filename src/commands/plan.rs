@@ -275,16 +275,16 @@ pub fn tiers_below_view() -> TableView {
 }
 
 /// One stage's record; `ceiling` adds `ceiling_users` (null when the
-/// stage never meets the targets or the search failed; 1e12, a lower
-/// bound, when it still meets them there) and `ceiling_reason`.
+/// stage never meets the targets or the search failed; `ceiling::MAX_USERS`,
+/// a lower bound, when it still meets them there) and `ceiling_reason`.
 pub fn stage_record(p: &StagePlan, ceiling: Result<&StageCeiling, InputError>) -> Record {
     let (ceiling_users, ceiling_reason) = match ceiling {
         Ok(c) => (c.targets.users(), c.targets_reason()),
         Err(e) => (None, format!("the ceiling search failed: {e}")),
     };
     Record::new()
-        .float("users", Unit::Count, p.users)
-        .float("dau", Unit::Count, p.dau)
+        .count("users", p.users)
+        .count("dau", p.dau)
         .text("stage", &p.id)
         .int("stage_order", p.order)
         .float("peak_rate_per_s", Unit::PerSecond, p.peak_rate_per_s)
@@ -303,14 +303,14 @@ pub fn stage_record(p: &StagePlan, ceiling: Result<&StageCeiling, InputError>) -
         .boolean("meets_slo", p.meets_slo)
         .boolean("recommended", p.recommended)
         .text("reason", &p.reason)
-        .opt_float("ceiling_users", Unit::Count, ceiling_users)
+        .opt_count("ceiling_users", ceiling_users)
         .text("ceiling_reason", ceiling_reason)
 }
 
 pub fn tier_record(p: &StagePlan, t: &TierPlan) -> Record {
     let queue = t.busiest_queue();
     Record::new()
-        .float("users", Unit::Count, p.users)
+        .count("users", p.users)
         .text("stage", &p.id)
         .int("stage_order", p.order)
         .text("tier", &t.name)
@@ -333,8 +333,19 @@ pub fn tier_record(p: &StagePlan, t: &TierPlan) -> Record {
             queue.and_then(|q| q.response_quantile_s(0.99)),
         )
         .float("usd_per_month", Unit::Usd, t.usd_per_month)
-        .float("availability", Unit::Fraction, 1.0 - t.unavailability)
+        .float("availability", Unit::Fraction, availability(t.unavailability))
         .boolean("spof", t.spof)
         .boolean("feasible", t.feasible)
         .text("reason", &t.reason)
+}
+
+/// `1 − unavailability`, but never exactly 1 when the tier can fail: a
+/// tier whose downtime rounds away in floating point is shown as the
+/// largest value below 1 (`>99.9999999%`), not as 100 %.
+fn availability(unavailability: f64) -> f64 {
+    if unavailability > 0.0 {
+        (1.0 - unavailability).min(1.0 - f64::EPSILON / 2.0)
+    } else {
+        1.0 - unavailability
+    }
 }

@@ -119,7 +119,7 @@ const ALL_STAGES_COLUMNS: [&str; 10] = [
 /// One flat row: a stage at one user count, or (no stage) nulls and why.
 pub fn row(users: f64, plan: Option<&StagePlan>, no_stage_reason: String) -> Record {
     Record::new()
-        .float("users", Unit::Count, users)
+        .count("users", users)
         .opt_text("stage", plan.map(|p| p.id.clone()))
         .opt_int("stage_order", plan.map(|p| p.order))
         .opt_int("servers", plan.map(|p| p.servers))

@@ -78,6 +78,18 @@ impl Record {
         }
     }
 
+    /// A count of things (users, keys): a whole number in every format,
+    /// rounded to the nearest; shown as `15.5M` in a table. A count that
+    /// is not finite becomes `Null`; a negative one, 0.
+    pub fn count(self, name: &'static str, value: f64) -> Record {
+        self.opt_count(name, Some(value))
+    }
+
+    pub fn opt_count(self, name: &'static str, value: Option<f64>) -> Record {
+        let whole = value.filter(|v| v.is_finite()).map(|v| v.round().max(0.0) as u64);
+        self.push(name, Unit::Count, whole.map_or(Value::Null, Value::Int))
+    }
+
     pub fn int(self, name: &'static str, value: u64) -> Record {
         self.push(name, Unit::Whole, Value::Int(value))
     }

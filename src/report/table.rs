@@ -232,6 +232,7 @@ pub fn human(field: &Field) -> String {
         Value::Null => "—".to_string(),
         Value::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
         Value::Text(s) => s.clone(),
+        Value::Int(n) if field.unit == Unit::Count => format_count(*n as f64),
         Value::Int(n) => format_thousands(*n as f64),
         Value::Float(x) => match field.unit {
             Unit::Seconds => format_duration(*x),
@@ -246,12 +247,48 @@ pub fn human(field: &Field) -> String {
     }
 }
 
+/// A plain number: whole with separators from 1,000, else up to four
+/// decimals without trailing zeros (never a trailing dot: `120`, not
+/// `120.`); below 0.0001, three significant digits.
 fn plain(x: f64) -> String {
     if x.abs() >= 1000.0 {
         format_thousands(x)
-    } else if x == x.trunc() {
-        format!("{x:.0}")
+    } else if x != 0.0 && x.abs() < 1e-4 {
+        format!("{x:.2e}")
     } else {
-        format!("{x:.4}").trim_end_matches('0').to_string()
+        let text = format!("{x:.4}");
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        if text == "-0" { "0" } else { text }.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(unit: Unit, value: Value) -> String {
+        human(&Field { name: "x", unit, value })
+    }
+
+    #[test]
+    fn plain_numbers_have_no_trailing_dot() {
+        for (x, want) in [
+            (120.00000000000001, "120"),
+            (2.0, "2"),
+            (1.32671, "1.3267"),
+            (0.9, "0.9"),
+            (20_000.0, "20,000"),
+            (0.0, "0"),
+            (-0.0, "0"),
+            (3.2e-7, "3.20e-7"),
+        ] {
+            assert_eq!(shown(Unit::Plain, Value::Float(x)), want, "{x}");
+        }
+    }
+
+    #[test]
+    fn whole_counts_read_as_counts() {
+        assert_eq!(shown(Unit::Count, Value::Int(15_500_000)), "15.5M");
+        assert_eq!(shown(Unit::Whole, Value::Int(15_500_000)), "15,500,000");
     }
 }
