@@ -218,7 +218,7 @@ pub struct InputArgs {
 pub struct LadderArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Also draw monthly cost and p99 against users (a sweep over 1k..1B) to this SVG file.
+    /// Also draw monthly cost and p99 against users (a sweep over 1k..1B) to this SVG file (SVG only: a .png path is refused).
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<String>,
     #[command(flatten)]
@@ -240,7 +240,7 @@ pub struct SweepArgs {
     pub all_stages: bool,
     #[command(flatten)]
     pub input: InputArgs,
-    /// Also draw monthly cost and p99 against users to this SVG file.
+    /// Also draw monthly cost and p99 against users to this SVG file (SVG only: a .png path is refused).
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<String>,
     #[command(flatten)]

@@ -127,3 +127,34 @@ fn too_few_points_is_an_error_not_a_picture() {
     assert_eq!(code, 2);
     assert!(err.contains("--plot") && err.contains("two user counts"), "{err}");
 }
+
+/// Issue 13: the picture is SVG; `--plot out.png` is refused with exit 2,
+/// one line naming the flag and the way to a PNG, and writes nothing.
+#[test]
+fn a_plot_path_that_is_not_svg_is_refused() {
+    let path = std::env::temp_dir().join(format!("scaleplan-plot-{}.png", std::process::id()));
+    let path = path.to_string_lossy().into_owned();
+    for command in [
+        &["sweep", "--users", "1k..1M", "--plot", &path][..],
+        &["ladder", "--plot", &path],
+    ] {
+        let (code, out, err) = scaleplan(command);
+        assert_eq!(code, 2, "{command:?}");
+        assert!(out.is_empty(), "{out}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with("error: --plot: ") && err.contains(".svg") && err.contains("PNG"),
+            "{err}"
+        );
+        assert!(!std::path::Path::new(&path).exists());
+    }
+    for fine in ["picture.SVG", "picture.svg"] {
+        assert!(scaleplan::commands::sweep::check_plot_path(fine).is_ok(), "{fine}");
+    }
+    for refused in ["picture", "picture.svg.png", "picture.pdf"] {
+        assert!(
+            scaleplan::commands::sweep::check_plot_path(refused).is_err(),
+            "{refused}"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 //! within the targets), what breaks above it and what it costs there.
 
 use super::plan::load;
-use super::sweep::{plot_sweep, write_plot};
+use super::sweep::{check_plot_path, plot_sweep, write_plot};
 use crate::ceiling::{ceilings, Limit, StageCeiling};
 use crate::cli::LadderArgs;
 use crate::error::InputError;
@@ -25,6 +25,9 @@ pub struct LadderOutput {
 
 /// Searches every stage's ceilings (and draws the picture with `--plot`).
 pub fn run(args: &LadderArgs) -> Result<LadderOutput, InputError> {
+    if let Some(path) = &args.plot {
+        check_plot_path(path)?;
+    }
     let loaded = load(&args.input, None)?;
     let inputs = loaded.inputs();
     let found = ceilings(&inputs, &loaded.stages)?;

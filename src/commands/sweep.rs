@@ -27,6 +27,9 @@ pub struct SweepOutput {
 
 /// Plans every stage at every count (and draws the picture with `--plot`).
 pub fn run(args: &SweepArgs) -> Result<SweepOutput, InputError> {
+    if let Some(path) = &args.plot {
+        check_plot_path(path)?;
+    }
     let loaded = load(&args.input, None)?;
     let users = args.users.values(args.points, DEFAULT_POINTS)?;
     let progress = Progress::new(users.len());
@@ -144,6 +147,27 @@ pub fn plot_sweep(points: &[SweepPoint], ceilings: &[StageCeiling], targets: &Ta
         availability_target: targets.availability,
     };
     ladder_svg(&picture).map_err(|e| InputError::flag("--plot", e))
+}
+
+/// The picture is SVG only: a path not ending in `.svg` (`out.png`) is
+/// refused before any planning, with the way to a PNG. (Rendering PNG in
+/// the binary would need a rasterizer and fonts found on the machine; a
+/// PNG without its labels would be worse than none.)
+pub fn check_plot_path(path: &str) -> Result<(), InputError> {
+    let svg = std::path::Path::new(path)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    if svg {
+        return Ok(());
+    }
+    let stem = std::path::Path::new(path).with_extension("");
+    let stem = stem.to_string_lossy();
+    Err(InputError::flag(
+        "--plot",
+        format!(
+            "\"{path}\": the picture is written as SVG only; give a .svg file such as {stem}.svg (for a PNG: rsvg-convert {stem}.svg -o {stem}.png)"
+        ),
+    ))
 }
 
 /// Writes the SVG; an unwritable path is an error naming the flag.
