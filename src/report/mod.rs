@@ -6,6 +6,8 @@ mod json;
 mod table;
 pub mod wrap;
 
+pub use table::plain as format_plain;
+
 use std::str::FromStr;
 
 /// How a value reads: the table uses it to pick human units; machine

@@ -250,7 +250,7 @@ pub fn human(field: &Field) -> String {
 /// A plain number: whole with separators from 1,000, else up to four
 /// decimals without trailing zeros (never a trailing dot: `120`, not
 /// `120.`); below 0.0001, three significant digits.
-fn plain(x: f64) -> String {
+pub fn plain(x: f64) -> String {
     if x.abs() >= 1000.0 {
         format_thousands(x)
     } else if x != 0.0 && x.abs() < 1e-4 {
