@@ -83,15 +83,16 @@ fn width(args: &OutputArgs) -> Option<usize> {
 }
 
 /// The width of the terminal stdout prints to; when stdout is not a
-/// terminal, `COLUMNS` (a positive whole number), else [`DEFAULT_WIDTH`].
-/// Never below [`MIN_WIDTH`].
+/// terminal (or one that reports no width), `COLUMNS` (a positive whole
+/// number), else [`DEFAULT_WIDTH`]. Never below [`MIN_WIDTH`].
 pub fn terminal_width() -> usize {
     let stdout = std::io::stdout();
     let from_terminal = stdout
         .is_terminal()
         .then(|| terminal_size::terminal_size_of(&stdout))
         .flatten()
-        .map(|(terminal_size::Width(w), _)| usize::from(w));
+        .map(|(terminal_size::Width(w), _)| usize::from(w))
+        .filter(|&w| w > 0); // a terminal that reports no size (some ptys)
     let from_env = || {
         std::env::var("COLUMNS")
             .ok()
