@@ -108,7 +108,15 @@ pub struct Tier {
     /// Balancer in front of a scale-out tier (default round-robin).
     #[serde(default, deserialize_with = "balancer_name")]
     pub balancer: Option<Balancer>,
+    /// db-replica tiers: the most replicas one primary (or shard) may have
+    /// (default [`DEFAULT_MAX_REPLICAS`]).
+    #[serde(default)]
+    pub max_replicas: Option<u64>,
 }
+
+/// Replicas per primary when a model does not say: the limit of the big
+/// managed databases (Aurora and RDS MySQL allow 15 read replicas).
+pub const DEFAULT_MAX_REPLICAS: u64 = 15;
 
 fn balancer_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Balancer>, D::Error> {
     let text = String::deserialize(d)?;
@@ -218,6 +226,62 @@ impl Stage {
         }
     }
 
+    /// Refuses tier combinations the planner cannot plan, with the reason.
+    fn validate_combination(&self, source: &str) -> Result<(), InputError> {
+        let refuse = |what: String| Err(InputError::new(format!("{source}: {what}")));
+        for tier in &self.tiers {
+            let same = self.tiers.iter().filter(|t| t.kind == tier.kind).count();
+            if same > 1 {
+                return refuse(format!(
+                    "{same} tiers of kind `{}`; a stage has at most one of each kind",
+                    tier.kind.as_str()
+                ));
+            }
+            let single_copy = matches!(tier.kind, TierKind::AllInOne | TierKind::Db | TierKind::DbPrimary);
+            if single_copy && tier.scale != Scale::Up {
+                return refuse(format!(
+                    "tier `{}` ({}) must have scale = \"up\": every write must reach the one copy of the data (use db-shard to split it, db-replica to copy it)",
+                    tier.name,
+                    tier.kind.as_str()
+                ));
+            }
+            if tier.max_replicas.is_some() && tier.kind != TierKind::DbReplica {
+                return refuse(format!(
+                    "tier `{}`: `max_replicas` belongs on a db-replica tier",
+                    tier.name
+                ));
+            }
+            if tier.max_replicas == Some(0) {
+                return refuse(format!("tier `{}`: `max_replicas` must be at least 1", tier.name));
+            }
+        }
+        let dbs = self.tiers.iter().filter(|t| t.kind.stores_data()).count();
+        if dbs > 1 {
+            return refuse(format!(
+                "a stage has at most one tier that stores the data (all-in-one, db, db-primary or db-shard), found {dbs}"
+            ));
+        }
+        match (self.has(TierKind::Web), self.has(TierKind::AllInOne)) {
+            (false, false) => {
+                return refuse("a stage needs a `web` or an `all-in-one` tier to take the requests".into())
+            }
+            (true, true) => return refuse("a stage has a `web` or an `all-in-one` tier, not both".into()),
+            _ => {}
+        }
+        if self.has(TierKind::DbReplica) && !(self.has(TierKind::DbPrimary) || self.has(TierKind::DbShard)) {
+            return refuse("a db-replica tier needs a db-primary or db-shard tier".into());
+        }
+        if self.has(TierKind::Cache) && dbs == 0 {
+            return refuse(
+                "a cache tier needs a database tier behind it (db, db-primary, db-shard or all-in-one)".into(),
+            );
+        }
+        if self.autoscale && self.tier(TierKind::Web).is_some_and(|t| t.scale != Scale::Out) {
+            return refuse("an autoscaled stage needs its web tier to scale out".into());
+        }
+        Ok(())
+    }
+
     fn validate(&self, text: &str, source: &str) -> Result<(), InputError> {
         let at = |key: &str, what: String| {
             let line = text
@@ -263,17 +327,7 @@ impl Stage {
                 _ => {}
             }
         }
-        let dbs = self.tiers.iter().filter(|t| t.kind.stores_data()).count();
-        if dbs > 1 {
-            return Err(InputError::new(format!(
-                "{source}: a stage has at most one tier that stores the data (all-in-one, db, db-primary or db-shard), found {dbs}"
-            )));
-        }
-        if self.has(TierKind::DbReplica) && !(self.has(TierKind::DbPrimary) || self.has(TierKind::DbShard)) {
-            return Err(InputError::new(format!(
-                "{source}: a db-replica tier needs a db-primary or db-shard tier"
-            )));
-        }
+        self.validate_combination(source)?;
         if self.autoscale && !self.has(TierKind::Session) {
             return Err(at(
                 "autoscale",

@@ -46,6 +46,14 @@ pub struct Workload {
     pub db_write_s: f64,
     #[serde(deserialize_with = "input::count")]
     pub replica_apply_factor: f64,
+    /// Parallel apply workers per replica (`w`): the apply stream is an
+    /// M/M/w on the writes, held to `u_max` like every queue.
+    #[serde(deserialize_with = "input::count")]
+    pub replica_apply_workers: f64,
+    /// Share of the stored bytes a database reads often enough that it
+    /// must sit in memory (rows and indexes of the working set).
+    #[serde(rename = "db_working_set", deserialize_with = "input::fraction")]
+    pub db_working_set_fraction: f64,
     #[serde(rename = "cache_op", deserialize_with = "input::duration_s")]
     pub cache_op_s: f64,
     #[serde(rename = "session_op", deserialize_with = "input::duration_s")]
@@ -127,6 +135,17 @@ impl Workload {
                 "must be greater than 0 (a replica does some work per write)",
             ));
         }
+        if !(self.replica_apply_workers >= 1.0 && self.replica_apply_workers <= 1024.0)
+            || self.replica_apply_workers.fract() != 0.0
+        {
+            return Err(bad(
+                "replica_apply_workers",
+                "must be a whole number from 1 to 1024 (MySQL's replica_parallel_workers range)",
+            ));
+        }
+        if !(self.db_working_set_fraction > 0.0 && self.db_working_set_fraction <= 1.0) {
+            return Err(bad("db_working_set", "must be a fraction above 0 and at most 100%"));
+        }
         if self.objects_per_user * self.users.max(1.0) < 1.0 {
             return Err(bad("objects_per_user", "must give at least one cacheable object"));
         }
@@ -180,6 +199,11 @@ impl Workload {
     /// Bytes the database holds: `U·stored_per_user`.
     pub fn stored_bytes(&self) -> f64 {
         self.users * self.stored_bytes_per_user
+    }
+
+    /// Bytes a database copy must hold in memory: `f_ws·U·stored_per_user`.
+    pub fn working_set_bytes(&self) -> f64 {
+        self.db_working_set_fraction * self.stored_bytes()
     }
 }
 

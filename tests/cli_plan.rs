@@ -6,7 +6,7 @@ use common::{json_rows, scaleplan, temp_file};
 
 use serde_json::Value;
 
-const STAGE_FIELDS: [&str; 22] = [
+const STAGE_FIELDS: [&str; 23] = [
     "users",
     "dau",
     "stage",
@@ -27,11 +27,12 @@ const STAGE_FIELDS: [&str; 22] = [
     "meets_slo",
     "recommended",
     "reason",
+    "sized_for",
     "ceiling_users",
     "ceiling_reason",
 ];
 
-const TIER_FIELDS: [&str; 19] = [
+const TIER_FIELDS: [&str; 20] = [
     "users",
     "stage",
     "stage_order",
@@ -51,6 +52,7 @@ const TIER_FIELDS: [&str; 19] = [
     "spof",
     "feasible",
     "reason",
+    "outage_backlog_jobs_per_min",
 ];
 
 #[test]

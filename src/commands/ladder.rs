@@ -30,10 +30,10 @@ pub fn run(args: &LadderArgs) -> Result<LadderOutput, InputError> {
     }
     let loaded = load(&args.input, None)?;
     let inputs = loaded.inputs();
-    let found = ceilings(&inputs, &loaded.stages)?;
+    let found = ceilings(&inputs, &loaded.shown_stages())?;
     if let Some(path) = &args.plot {
         let users = log_spaced(PLOT_FROM_USERS, PLOT_TO_USERS, PLOT_POINTS);
-        let points = sweep(&inputs, &loaded.stages, &users, &|_| {})?;
+        let points = sweep(&inputs, &loaded.shown_stages(), &users, &|_| {})?;
         write_plot(path, &plot_sweep(&points, &found, &loaded.targets)?)?;
     }
     let t = &loaded.targets;

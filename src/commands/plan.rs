@@ -18,7 +18,10 @@ pub struct Loaded {
     pub targets: Targets,
     pub catalog: Catalog,
     pub prices: Prices,
+    /// Every stage of the ladder (or of the `--model` files).
     pub stages: Vec<Stage>,
+    /// The `--stage` ids to show (empty: all).
+    pub shown: Vec<String>,
 }
 
 impl Loaded {
@@ -30,7 +33,17 @@ impl Loaded {
             catalog: Catalog::builtin(),
             prices: Prices::builtin(),
             stages: Stage::builtin(),
+            shown: Vec::new(),
         }
+    }
+
+    /// The stages `--stage` asks for (all when it is not given).
+    pub fn shown_stages(&self) -> Vec<Stage> {
+        self.stages.iter().filter(|s| self.is_shown(s)).cloned().collect()
+    }
+
+    fn is_shown(&self, stage: &Stage) -> bool {
+        self.shown.is_empty() || self.shown.contains(&stage.id)
     }
 
     /// What the planner reads, borrowed.
@@ -78,6 +91,7 @@ pub fn load(args: &InputArgs, users: Option<f64>) -> Result<Loaded, InputError> 
         catalog,
         prices,
         stages: stages(args)?,
+        shown: args.stages.clone(),
     })
 }
 
@@ -109,7 +123,8 @@ fn apply_workload_flags(w: &mut Workload, args: &InputArgs, users: Option<f64>) 
     Ok(())
 }
 
-/// The built-in ladder or the `--model` files, filtered by `--stage`.
+/// The built-in ladder or the `--model` files; `--stage` ids are checked
+/// here and filter what is shown, not what the recommendation weighs.
 fn stages(args: &InputArgs) -> Result<Vec<Stage>, InputError> {
     let all = if args.models.is_empty() {
         Stage::builtin()
@@ -128,10 +143,7 @@ fn stages(args: &InputArgs) -> Result<Vec<Stage>, InputError> {
             ));
         }
     }
-    Ok(all
-        .into_iter()
-        .filter(|s| args.stages.is_empty() || args.stages.contains(&s.id))
-        .collect())
+    Ok(all)
 }
 
 /// What `plan` prints: the records, the table view, and (one stage in a
@@ -146,7 +158,14 @@ pub struct PlanOutput {
 pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
     let loaded = load(&args.input, args.users)?;
     let inputs = loaded.inputs();
-    let plans = plan(&inputs, &loaded.stages)?;
+    // The recommendation weighs every stage; `--stage` only filters the rows.
+    let all_plans = plan(&inputs, &loaded.stages)?;
+    let plans: Vec<StagePlan> = all_plans
+        .iter()
+        .filter(|p| loaded.shown.is_empty() || loaded.shown.contains(&p.id))
+        .cloned()
+        .collect();
+    let shown = loaded.shown_stages();
     let tier_records: Vec<Record> = plans
         .iter()
         .flat_map(|p| p.tiers.iter().map(move |t| tier_record(p, t)))
@@ -171,7 +190,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
     }
     // A search that fails (a workload that cannot be planned at one user)
     // leaves the ceiling unknown rather than failing the plan.
-    let found = ceilings(&inputs, &loaded.stages);
+    let found = ceilings(&inputs, &shown);
     let stage_records = plans
         .iter()
         .enumerate()
@@ -182,7 +201,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         .collect();
     let view = TableView {
         columns: STAGE_COLUMNS.to_vec(),
-        title: Some(format!("{title}\n{}", recommendation(&plans, &loaded.targets))),
+        title: Some(format!("{title}\n{}", recommendation(&all_plans, &loaded.targets))),
         drop_order: STAGE_DROP_ORDER.to_vec(),
     };
     let tiers_below = (plans.len() == 1).then_some(tier_records);
@@ -202,7 +221,7 @@ fn recommendation(plans: &[StagePlan], targets: &Targets) -> String {
     );
     match plans.iter().find(|p| p.recommended) {
         Some(p) => format!(
-            "recommended: {} ({}), the cheapest stage with {wanted}",
+            "recommended: {} ({}), the cheapest stage of the ladder with {wanted}",
             p.id,
             format_usd(p.usd_per_month)
         ),
@@ -289,26 +308,49 @@ pub fn stage_record(p: &StagePlan, ceiling: Result<&StageCeiling, InputError>) -
         .int("stage_order", p.order)
         .float("peak_rate_per_s", Unit::PerSecond, p.peak_rate_per_s)
         .int("servers", p.servers)
-        .opt_float("mean_response_s", Unit::Seconds, p.mean_response_s)
-        .opt_float("p99_response_s", Unit::Seconds, p.p99_response_s)
-        .opt_float("user_p99_s", Unit::Seconds, p.user_p99_s)
-        .float("usd_per_month", Unit::Usd, p.usd_per_month)
-        .opt_float("usd_per_million_requests", Unit::Usd, p.usd_per_million_requests)
-        .opt_float("usd_per_dau_month", Unit::Usd, p.usd_per_dau_month)
-        .float("availability", Unit::Fraction, p.availability)
-        .float("downtime_min_per_month", Unit::Plain, p.downtime_min_per_month)
+        .opt_float(
+            "mean_response_s",
+            Unit::Seconds,
+            p.mean_response_s.filter(|_| p.feasible),
+        )
+        .opt_float("p99_response_s", Unit::Seconds, p.p99_response_s.filter(|_| p.feasible))
+        .opt_float("user_p99_s", Unit::Seconds, p.user_p99_s.filter(|_| p.feasible))
+        .opt_float("usd_per_month", Unit::Usd, ran(p, p.usd_per_month))
+        .opt_float(
+            "usd_per_million_requests",
+            Unit::Usd,
+            p.usd_per_million_requests.filter(|_| p.feasible),
+        )
+        .opt_float(
+            "usd_per_dau_month",
+            Unit::Usd,
+            p.usd_per_dau_month.filter(|_| p.feasible),
+        )
+        .opt_float("availability", Unit::Fraction, ran(p, p.availability))
+        .opt_float("downtime_min_per_month", Unit::Plain, ran(p, p.downtime_min_per_month))
         .text("spofs", p.spofs.join(", "))
         .text("bottleneck", &p.bottleneck)
         .boolean("feasible", p.feasible)
         .boolean("meets_slo", p.meets_slo)
         .boolean("recommended", p.recommended)
         .text("reason", &p.reason)
+        .text("sized_for", &p.sized_for)
         .opt_count("ceiling_users", ceiling_users)
         .text("ceiling_reason", ceiling_reason)
 }
 
+/// A figure of a stage that exists only when the stage can carry the load
+/// (cost, availability): `None` for an infeasible stage.
+pub fn ran(p: &StagePlan, figure: f64) -> Option<f64> {
+    p.feasible.then_some(figure)
+}
+
+/// One tier's record. Its mean and p99 are the mixture over the streams it
+/// serves (each its own service behind the common wait); null when the
+/// tier is unstable or infeasible.
 pub fn tier_record(p: &StagePlan, t: &TierPlan) -> Record {
     let queue = t.busiest_queue();
+    let timed = t.feasible;
     Record::new()
         .count("users", p.users)
         .text("stage", &p.id)
@@ -322,21 +364,18 @@ pub fn tier_record(p: &StagePlan, t: &TierPlan) -> Record {
         .float("service_time_s", Unit::Seconds, t.service_time_s)
         .opt_float("utilization", Unit::Fraction, queue.map(|q| q.utilization()))
         .opt_float("p_wait", Unit::Fraction, queue.map(|q| q.erlang_c()))
-        .opt_float(
-            "mean_response_s",
-            Unit::Seconds,
-            queue.and_then(|q| q.mean_response_s()),
-        )
+        .opt_float("mean_response_s", Unit::Seconds, t.mean_response_s().filter(|_| timed))
         .opt_float(
             "p99_response_s",
             Unit::Seconds,
-            queue.and_then(|q| q.response_quantile_s(0.99)),
+            t.response_quantile_s(0.99).filter(|_| timed),
         )
         .float("usd_per_month", Unit::Usd, t.usd_per_month)
         .float("availability", Unit::Fraction, availability(t.unavailability))
         .boolean("spof", t.spof)
         .boolean("feasible", t.feasible)
         .text("reason", &t.reason)
+        .opt_float("outage_backlog_jobs_per_min", Unit::Plain, t.outage_backlog_per_min)
 }
 
 /// `1 − unavailability`, but never exactly 1 when the tier can fail: a

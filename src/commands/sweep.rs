@@ -33,7 +33,9 @@ pub fn run(args: &SweepArgs) -> Result<SweepOutput, InputError> {
     let loaded = load(&args.input, None)?;
     let users = args.users.values(args.points, DEFAULT_POINTS)?;
     let progress = Progress::new(users.len());
-    let points = sweep(&loaded.inputs(), &loaded.stages, &users, &|n| progress.update(n))?;
+    let points = sweep(&loaded.inputs(), &loaded.shown_stages(), &users, &|n| {
+        progress.update(n)
+    })?;
     progress.finish();
     if let Some(path) = &args.plot {
         write_plot(path, &plot_sweep(&points, &[], &loaded.targets)?)?;
@@ -121,16 +123,18 @@ const ALL_STAGES_COLUMNS: [&str; 10] = [
 
 /// One flat row: a stage at one user count, or (no stage) nulls and why.
 pub fn row(users: f64, plan: Option<&StagePlan>, no_stage_reason: String) -> Record {
+    // Figures of a stage that cannot carry the load are null, as in `plan`.
+    let ran = plan.filter(|p| p.feasible);
     Record::new()
         .count("users", users)
         .opt_text("stage", plan.map(|p| p.id.clone()))
         .opt_int("stage_order", plan.map(|p| p.order))
         .opt_int("servers", plan.map(|p| p.servers))
-        .opt_float("p99_response_s", Unit::Seconds, plan.and_then(|p| p.p99_response_s))
-        .opt_float("user_p99_s", Unit::Seconds, plan.and_then(|p| p.user_p99_s))
-        .opt_float("availability", Unit::Fraction, plan.map(|p| p.availability))
-        .opt_float("usd_per_month", Unit::Usd, plan.map(|p| p.usd_per_month))
-        .opt_float("usd_per_dau_month", Unit::Usd, plan.and_then(|p| p.usd_per_dau_month))
+        .opt_float("p99_response_s", Unit::Seconds, ran.and_then(|p| p.p99_response_s))
+        .opt_float("user_p99_s", Unit::Seconds, ran.and_then(|p| p.user_p99_s))
+        .opt_float("availability", Unit::Fraction, ran.map(|p| p.availability))
+        .opt_float("usd_per_month", Unit::Usd, ran.map(|p| p.usd_per_month))
+        .opt_float("usd_per_dau_month", Unit::Usd, ran.and_then(|p| p.usd_per_dau_month))
         .opt_bool("feasible", plan.map(|p| p.feasible))
         .opt_bool("meets_slo", plan.map(|p| p.meets_slo))
         .opt_bool("recommended", plan.map(|p| p.recommended))

@@ -60,15 +60,25 @@ impl Rates {
     }
 }
 
-/// Web core-seconds per dynamic request: the handler, plus the jobs it runs
-/// inline — or only the cost of enqueueing them once a worker tier exists.
-pub fn web_service_s(w: &Workload, stage: &Stage) -> f64 {
+/// Dynamic requests by the number of jobs they run inline: (share, mean
+/// core-seconds). A request runs `⌊m⌋` or `⌈m⌉` jobs, `m` the jobs per
+/// request, in the proportions that give the mean `m`; its service is one
+/// exponential of mean `web_cpu + j·job_cpu` (a request that runs a job is
+/// a slower request, not a slower average). With a worker tier each job
+/// costs only `enqueue_cpu`.
+pub fn dynamic_classes(w: &Workload, stage: &Stage) -> Vec<(f64, f64)> {
     let per_job = if stage.has(TierKind::Worker) {
         w.enqueue_cpu_s
     } else {
         w.job_cpu_s
     };
-    w.web_cpu_s + w.jobs_per_request() * per_job
+    let m = w.jobs_per_request().max(0.0);
+    let (low, frac) = (m.floor(), m - m.floor());
+    let service = |jobs: f64| w.web_cpu_s + jobs * per_job;
+    if frac <= 0.0 {
+        return vec![(1.0, service(low))];
+    }
+    vec![(1.0 - frac, service(low)), (frac, service(low + 1.0))]
 }
 
 /// The streams that reach a tier of `kind`. Replica and shard tiers get
@@ -76,18 +86,23 @@ pub fn web_service_s(w: &Workload, stage: &Stage) -> f64 {
 /// balancer is not a queue.
 pub fn streams(kind: TierKind, w: &Workload, stage: &Stage, rates: &Rates, hit_ratio: f64) -> Vec<Stream> {
     let stream = |rate_per_s: f64, service_s: f64| Stream { rate_per_s, service_s };
-    let dynamic = stream(rates.dynamic_per_s, web_service_s(w, stage));
+    let dynamic: Vec<Stream> = dynamic_classes(w, stage)
+        .into_iter()
+        .map(|(share, service_s)| stream(rates.dynamic_per_s * share, service_s))
+        .collect();
     let static_on_web = (!stage.cdn).then(|| stream(rates.static_per_s, w.static_cpu_s));
     let db_reads = stream(rates.db_reads_per_s(w, hit_ratio), w.db_read_s);
     let db_writes = stream(rates.db_writes_per_s(w), w.db_write_s);
     let cache_ops = rates.reads_per_s * w.db_queries_per_read * (2.0 - hit_ratio) + rates.db_writes_per_s(w);
     match kind {
-        TierKind::AllInOne => [Some(dynamic), static_on_web, Some(db_reads), Some(db_writes)]
+        TierKind::AllInOne => dynamic
             .into_iter()
-            .flatten()
+            .chain([static_on_web, Some(db_reads), Some(db_writes)].into_iter().flatten())
             .collect(),
-        TierKind::Web => [Some(dynamic), static_on_web].into_iter().flatten().collect(),
+        TierKind::Web => dynamic.into_iter().chain(static_on_web).collect(),
         TierKind::Db => vec![db_reads, db_writes],
+        // Sized by the replication and sharding math (reads included when no
+        // replica takes them).
         TierKind::DbPrimary | TierKind::DbShard => vec![db_writes],
         // Gets for every read query, a set per miss, a delete per write query.
         TierKind::Cache => vec![stream(cache_ops, w.cache_op_s)],

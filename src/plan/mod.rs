@@ -18,6 +18,7 @@ use crate::availability;
 use crate::cache::{Policy, Popularity};
 use crate::cost::{self, Catalog, Instance, Prices};
 use crate::error::InputError;
+use crate::latency::{Class, Visit};
 use crate::model::{Scale, Stage, Tier, TierKind, DEFAULT_MAX_DB_STORAGE_BYTES};
 use crate::queueing::{Balancer, Mmc};
 use crate::workload::{Targets, Workload};
@@ -50,6 +51,10 @@ pub struct TierPlan {
     pub arrival_rate_per_s: f64,
     /// Mean core-seconds per request at this tier.
     pub service_time_s: f64,
+    /// The request streams one queue of the busiest data center serves, each
+    /// with its own exponential service; their rate shares weight the
+    /// tier's response-time mixture.
+    pub streams: Vec<Stream>,
     /// Queues a request joins at normal peak load, one per data center.
     pub queues: Vec<Mmc>,
     pub usd_per_month: f64,
@@ -60,9 +65,48 @@ pub struct TierPlan {
     pub scale: Scale,
     pub feasible: bool,
     pub reason: String,
+    /// Jobs a worker-pool outage leaves queued per minute (worker tiers).
+    pub outage_backlog_per_min: Option<f64>,
 }
 
 impl TierPlan {
+    /// The response-time mixture of the busiest queue: every stream waits
+    /// the queue's common wait, then takes its own exponential service
+    /// (DESIGN §3), weighted by its share of the arrivals.
+    fn response_classes(&self) -> Option<Vec<Class>> {
+        let queue = self.busiest_queue()?;
+        let total: f64 = self.streams.iter().map(|s| s.rate_per_s).sum();
+        let streams: Vec<Stream> = match total > 0.0 {
+            true => self.streams.iter().filter(|s| s.rate_per_s > 0.0).copied().collect(),
+            false => vec![Stream {
+                rate_per_s: 1.0,
+                service_s: queue.service_time_s(),
+            }],
+        };
+        let total: f64 = streams.iter().map(|s| s.rate_per_s).sum();
+        streams
+            .iter()
+            .map(|s| {
+                Some(Class {
+                    probability: s.rate_per_s / total,
+                    visits: vec![Visit::from_mmc(queue, s.service_s).ok()?],
+                    fixed_s: 0.0,
+                })
+            })
+            .collect()
+    }
+
+    /// Mean response time at this tier (wait plus own service), `None`
+    /// when it is unstable or has no queue.
+    pub fn mean_response_s(&self) -> Option<f64> {
+        crate::latency::mean_s(&self.response_classes()?).ok()
+    }
+
+    /// The `q`-quantile of the same mixture.
+    pub fn response_quantile_s(&self, q: f64) -> Option<f64> {
+        crate::latency::quantile_s(&self.response_classes()?, q).ok()
+    }
+
     /// The busiest data center's queue (normal peak load).
     pub fn busiest_queue(&self) -> Option<&Mmc> {
         self.queues
@@ -106,6 +150,9 @@ pub struct StagePlan {
     pub meets_slo: bool,
     pub recommended: bool,
     pub reason: String,
+    /// What sized the stage beyond each tier's own constraints: the
+    /// utilization ceiling of the request path, and targets out of reach.
+    pub sized_for: String,
 }
 
 /// Plans every stage and marks the cheapest one that meets the targets.
@@ -173,96 +220,123 @@ impl Shared {
     }
 }
 
-/// Rounds of adding servers for the targets before giving up.
-const TARGET_ROUNDS: usize = 40;
+/// How a stage was sized beyond each tier's own constraints, to meet the
+/// p99 target: the utilization ceiling of the request-path tiers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Knobs {
+    /// `u` applied to every request-path tier (≤ the `max_util` target).
+    pub path_util: f64,
+}
 
-/// Plans a stage; while it is feasible but misses a target, adds capacity
-/// where it helps (DESIGN §3: sizing meets the latency target too): for the
-/// p99, the tier with the longest p99 wait gets a quarter more servers (or,
-/// scaling up, the next larger instance); for availability, the scale-out
-/// tier most often down gets one more server. Stops when the targets are
-/// met or no tier's capacity would help.
+/// Bisection steps on the path utilization for a p99 target (the ceiling
+/// is then known to 2⁻²⁰ of `max_util`).
+const P99_STEPS: usize = 20;
+/// The lowest path utilization tried, as a share of `max_util`: if the p99
+/// misses even there, the target is out of reach by adding servers.
+const P99_FLOOR_SHARE: f64 = 0.01;
+
+/// Plans a stage: each tier sized by its own constraints; if the stage is
+/// feasible but misses the p99 target, every request-path tier is held to
+/// the highest common utilization `u ≤ u_max` at which the p99 is met
+/// (bisection; p99 falls as `u` falls), and if it misses the availability
+/// A p99 that no sizing reaches (still above the target at 1 % of `u_max`,
+/// or only with a tier past its largest instance) is reported as missed,
+/// and the stage stays as sized without it: chasing it would only inflate
+/// the answer.
 fn plan_stage_sharing(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result<StagePlan, InputError> {
-    let mut boosts: Vec<(String, u64)> = Vec::new();
-    for _ in 0..TARGET_ROUNDS {
-        let plan = plan_stage_once(inputs, stage, shared, &boosts)?;
-        let slow = plan.p99_response_s.is_some_and(|p| p > inputs.targets.p99_s);
-        let fragile = plan.availability < inputs.targets.availability;
-        if !plan.feasible {
-            return Ok(plan);
-        }
-        let step = match (slow, fragile) {
-            (true, _) => longest_wait(&plan, inputs.targets.p99_s).map(|t| (t.name.clone(), more_capacity(t))),
-            (false, true) => {
-                least_available(&plan, inputs.targets.availability).map(|t| (t.name.clone(), per_dc_servers(t) + 1))
-            }
-            (false, false) => None,
-        };
-        let Some((name, per_dc)) = step else {
-            return Ok(plan);
-        };
-        match boosts.iter_mut().find(|(n, _)| *n == name) {
-            Some(entry) => entry.1 = per_dc,
-            None => boosts.push((name, per_dc)),
+    let targets = inputs.targets;
+    let knobs = Knobs {
+        path_util: targets.max_util,
+    };
+    let base = plan_stage_once(inputs, stage, shared, knobs)?;
+    if !base.feasible {
+        return Ok(base);
+    }
+    let mut plan = base.clone();
+    if misses_p99(&plan, targets) {
+        match chase_p99(inputs, stage, shared)? {
+            Some(met) => plan = met,
+            None => return Ok(unreachable(base, "p99")),
         }
     }
-    plan_stage_once(inputs, stage, shared, &boosts)
+    // The availability target is not chased with spare servers: whether
+    // k-of-n gains from one more server depends on how many the load
+    // needs, so chasing it would make the bill fall as users grow. A stage
+    // below the target says so (see the verdict).
+    Ok(plan)
 }
 
-/// Tiers whose capacity the planner may raise for a target: tiers on the
-/// request path sized by queueing alone (not the database tiers, which the
-/// replica and shard math size).
-fn boostable(t: &TierPlan) -> bool {
-    match t.scale {
-        Scale::Out => matches!(t.kind, TierKind::Web | TierKind::Cache | TierKind::Session) && t.servers > 1,
-        Scale::Up => matches!(t.kind, TierKind::AllInOne | TierKind::Web | TierKind::Db),
+fn misses_p99(plan: &StagePlan, targets: &Targets) -> bool {
+    plan.p99_response_s.is_none_or(|p| p > targets.p99_s)
+}
+
+/// The highest path utilization whose plan meets the p99 target, with that
+/// plan; `None` when even 1 % of `u_max` does not, or when the plan there
+/// is infeasible (a scale-up tier past its largest instance: feasibility
+/// only grows with `u`, so no lower `u` that meets the p99 is feasible).
+fn chase_p99(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result<Option<StagePlan>, InputError> {
+    let targets = inputs.targets;
+    let at = |u: f64| plan_stage_once(inputs, stage, shared, Knobs { path_util: u });
+    let (mut low, mut high) = (P99_FLOOR_SHARE * targets.max_util, targets.max_util);
+    let mut best = at(low)?;
+    if misses_p99(&best, targets) {
+        return Ok(None);
     }
-}
-
-/// The boost for a slow tier: a quarter more servers per data center, or
-/// for a scale-up tier at least one more vCPU (the next instance size).
-fn more_capacity(t: &TierPlan) -> u64 {
-    match t.scale {
-        Scale::Out => per_dc_servers(t) + (per_dc_servers(t) / 4).max(1),
-        Scale::Up => t.cores_per_server as u64 + 1,
+    for _ in 0..P99_STEPS {
+        let mid = 0.5 * (low + high);
+        let plan = at(mid)?;
+        if misses_p99(&plan, targets) {
+            high = mid;
+        } else {
+            (low, best) = (mid, plan);
+        }
     }
+    if !best.feasible {
+        return Ok(None);
+    }
+    best.sized_for = format!(
+        "p99 {}: request-path tiers held to {} utilization",
+        crate::quantity::format_duration(targets.p99_s),
+        crate::quantity::format_percent(low)
+    );
+    Ok(Some(best))
 }
 
-/// Servers per data center of a tier (the busiest DC's count).
-fn per_dc_servers(t: &TierPlan) -> u64 {
-    t.servers.div_ceil(t.queues.len().max(1) as u64)
+/// The stage as sized without chasing `target`, which it cannot reach.
+fn unreachable(mut plan: StagePlan, target: &str) -> StagePlan {
+    plan.sized_for = format!("{}; the {target} target is out of reach, not chased", plan.sized_for);
+    plan.reason = format!(
+        "{}: out of reach, more servers would not bring it down (even at 1% utilization the rest is service time, hops and round trips, or a tier past its largest instance)",
+        plan.reason
+    );
+    plan
 }
 
-/// The boostable tier whose p99 wait is longest, if that wait is a visible
-/// share (1 %) of the target.
+/// Tiers on the request path: every tier but the workers (off the path).
+fn on_request_path(kind: TierKind) -> bool {
+    kind != TierKind::Worker
+}
+
+/// The tier on the request path with the longest p99 wait, if that wait
+/// is a visible share (1 %) of the target (what more servers could cut).
 fn longest_wait(plan: &StagePlan, target_s: f64) -> Option<&TierPlan> {
     plan.tiers
         .iter()
-        .filter(|t| boostable(t))
+        .filter(|t| on_request_path(t.kind))
         .filter_map(|t| Some((t, t.busiest_queue()?.wait_quantile_s(0.99)?)))
         .filter(|(_, wait)| *wait > 0.01 * target_s)
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(t, _)| t)
 }
 
-/// The boostable tier most often down, if it is at least a tenth of the
-/// allowed downtime (else more of its servers would not reach the target).
-fn least_available(plan: &StagePlan, target: f64) -> Option<&TierPlan> {
-    plan.tiers
-        .iter()
-        .filter(|t| boostable(t) && t.scale == Scale::Out && t.unavailability > 0.1 * (1.0 - target))
-        .max_by(|a, b| a.unavailability.total_cmp(&b.unavailability))
-}
-
-fn plan_stage_once(
-    inputs: &Inputs,
-    stage: &Stage,
-    shared: &Shared,
-    boosts: &[(String, u64)],
-) -> Result<StagePlan, InputError> {
+fn plan_stage_once(inputs: &Inputs, stage: &Stage, shared: &Shared, knobs: Knobs) -> Result<StagePlan, InputError> {
     let w = inputs.workload;
     let rates = Rates::peak(w);
     let loads = dc_loads(&stage.dc_shares());
+    let path_targets = Targets {
+        max_util: knobs.path_util.min(inputs.targets.max_util),
+        ..inputs.targets.clone()
+    };
     let mut ctx = StageContext {
         inputs,
         stage,
@@ -273,7 +347,7 @@ fn plan_stage_once(
         primary: None,
         replica_servers: 0,
         shared,
-        boosts,
+        path_targets,
     };
     let mut tiers = Vec::new();
     if let Some(cache_tier) = stage.tier(TierKind::Cache) {
@@ -299,8 +373,8 @@ struct StageContext<'a> {
     /// Read replicas in all (for the storage bill).
     replica_servers: u64,
     shared: &'a Shared,
-    /// Servers per data center added for the p99 target, by tier name.
-    boosts: &'a [(String, u64)],
+    /// The targets with `max_util` lowered to the path utilization knob.
+    path_targets: Targets,
 }
 
 impl<'a> StageContext<'a> {
@@ -308,8 +382,10 @@ impl<'a> StageContext<'a> {
         self.inputs.workload
     }
 
-    fn targets(&self) -> &'a Targets {
-        self.inputs.targets
+    /// The targets request-path tiers are sized to (`max_util` may be
+    /// lowered for the p99 target).
+    fn targets(&self) -> &Targets {
+        &self.path_targets
     }
 
     fn source(&self, tier: &Tier) -> String {
@@ -346,17 +422,6 @@ impl<'a> StageContext<'a> {
         Ok(family)
     }
 
-    /// A tier's least count per data center (for a scale-up tier: least
-    /// vCPU): its model minimum, or more where a target asked for it.
-    fn min_servers(&self, tier: &Tier) -> u64 {
-        let boost = self
-            .boosts
-            .iter()
-            .find(|(name, _)| *name == tier.name)
-            .map_or(0, |(_, n)| *n);
-        tier.min.max(boost)
-    }
-
     fn data_centers(&self) -> u64 {
         self.loads.len() as u64
     }
@@ -386,6 +451,7 @@ impl<'a> StageContext<'a> {
             cores_per_server: 0,
             arrival_rate_per_s: self.rates.dynamic_per_s + if self.stage.cdn { 0.0 } else { self.rates.static_per_s },
             service_time_s: 0.0,
+            streams: Vec::new(),
             queues: Vec::new(),
             usd_per_month: cost::lb_usd_per_month(self.inputs.prices, d as f64, self.lb_bytes_per_month()),
             unavailability: 1.0 - self.targets().managed_availability,
@@ -393,6 +459,7 @@ impl<'a> StageContext<'a> {
             scale: Scale::Out,
             feasible: true,
             reason: String::new(),
+            outage_backlog_per_min: None,
         }
     }
 
@@ -445,6 +512,7 @@ impl<'a> StageContext<'a> {
             cores_per_server: instance.vcpu,
             arrival_rate_per_s: rate,
             service_time_s: service,
+            streams: s.to_vec(),
             queues: per_dc.iter().map(|d| d.queue).collect(),
             usd_per_month: cost::instances_usd_per_month(&instance, mean),
             unavailability,
@@ -452,37 +520,39 @@ impl<'a> StageContext<'a> {
             scale: tier.scale,
             feasible: per_dc.iter().all(|d| d.feasible) && storage.is_none(),
             reason: dedup(reasons).join("; "),
+            outage_backlog_per_min: None,
         })
     }
 
     fn size_in_dc(&self, tier: &Tier, s: &[Stream], load: DcLoad) -> Result<(Instance, DcSizing), InputError> {
         let internal = |e: String| InputError::new(format!("{}: {e}", self.source(tier)));
+        let targets = self.tier_targets(tier);
         match tier.scale {
             Scale::Up => {
-                let mut family = self.family(tier)?;
-                // A boost for the p99 is a least vCPU count; keep the largest in any case.
-                let least_vcpu = self.min_servers(tier);
-                if family.iter().any(|i| i.vcpu as u64 >= least_vcpu) {
-                    family.retain(|i| i.vcpu as u64 >= least_vcpu);
-                }
-                let (inst, sizing) = size_up(s, load, &family, self.targets()).map_err(internal)?;
+                let family = self.family(tier)?;
+                let working_set = match tier.kind.stores_data() {
+                    true => self.w().working_set_bytes(),
+                    false => 0.0,
+                };
+                let (inst, sizing) = size_up(s, load, &family, targets, working_set).map_err(internal)?;
                 Ok((inst.clone(), sizing))
             }
             Scale::Out => {
                 let inst = self.instance(tier)?;
                 let balancer = tier.balancer.unwrap_or(Balancer::RoundRobin);
-                let sizing = size_out(
-                    s,
-                    load,
-                    &inst,
-                    balancer,
-                    self.min_servers(tier),
-                    tier.n_plus_one,
-                    self.targets(),
-                )
-                .map_err(internal)?;
+                let sizing =
+                    size_out(s, load, &inst, balancer, tier.min, tier.n_plus_one, targets).map_err(internal)?;
                 Ok((inst, sizing))
             }
+        }
+    }
+
+    /// Request-path tiers are sized to the path targets; workers (off the
+    /// path) to the plain `max_util`.
+    fn tier_targets(&self, tier: &Tier) -> &Targets {
+        match on_request_path(tier.kind) {
+            true => self.targets(),
+            false => self.inputs.targets,
         }
     }
 

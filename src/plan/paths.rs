@@ -79,10 +79,24 @@ impl StageContext<'_> {
         }
     }
 
-    /// Read classes (by number of cache misses) and the write class of one DC.
+    /// Read classes (by number of cache misses) and the write class of one
+    /// DC, each split by the number of jobs the request runs inline.
     fn dc_classes(&self, tiers: &[TierPlan], dc: usize) -> Option<Vec<Class>> {
+        let mut out = Vec::new();
+        for (share, front) in self.front_visits(tiers, dc)? {
+            for class in self.data_classes(tiers, dc, &front)? {
+                out.push(Class {
+                    probability: class.probability * share,
+                    ..class
+                });
+            }
+        }
+        Some(out)
+    }
+
+    /// The classes behind one front (web visit and session lookups).
+    fn data_classes(&self, tiers: &[TierPlan], dc: usize, front: &[Visit]) -> Option<Vec<Class>> {
         let w = self.w();
-        let front = self.front_visits(tiers, dc)?;
         let queries_per_read = w.db_queries_per_read.round().max(0.0) as u64;
         let queries_per_write = w.db_queries_per_write.round().max(0.0) as u64;
         // A model without a data tier (a bare web farm) has front visits only.
@@ -101,16 +115,20 @@ impl StageContext<'_> {
             if p <= 0.0 {
                 continue;
             }
-            let mut visits = front.clone();
+            let mut visits = front.to_vec();
             if let Some(c) = cache {
                 visits.extend(repeat(c, w.cache_op_s, queries_per_read + misses)?);
             }
             if let Some(db) = db_read {
                 visits.extend(repeat(db, w.db_read_s, misses)?);
             }
-            classes.push(self.class(w.read_fraction * p, visits, false));
+            let remote = self.remote_read_share(tiers, dc);
+            classes.push(self.class(w.read_fraction * p * (1.0 - remote), visits.clone(), false));
+            if remote > 0.0 {
+                classes.push(self.class(w.read_fraction * p * remote, visits, true));
+            }
         }
-        let mut visits = front;
+        let mut visits = front.to_vec();
         if let Some(db) = db_write {
             visits.extend(repeat(db, w.db_write_s, queries_per_write)?);
         }
@@ -125,9 +143,11 @@ impl StageContext<'_> {
         Some(classes.into_iter().filter(|c| c.probability > 0.0).collect())
     }
 
-    /// Visits every dynamic request makes before the data tiers: the web
-    /// (or all-in-one) server, and the session store once there is one.
-    fn front_visits(&self, tiers: &[TierPlan], dc: usize) -> Option<Vec<Visit>> {
+    /// The visits every dynamic request makes before the data tiers, one
+    /// alternative per inline-job class (share, visits): the web (or
+    /// all-in-one) server with that class's own service, and the session
+    /// store once there is one.
+    fn front_visits(&self, tiers: &[TierPlan], dc: usize) -> Option<Vec<(f64, Vec<Visit>)>> {
         let w = self.w();
         let web_kind = if self.stage.has(TierKind::AllInOne) {
             TierKind::AllInOne
@@ -135,12 +155,19 @@ impl StageContext<'_> {
             TierKind::Web
         };
         let web = queue_of(tiers, web_kind, dc)?;
-        let mut visits = vec![Visit::from_mmc(web, super::demand::web_service_s(w, self.stage)).ok()?];
-        if let Some(session) = queue_of(tiers, TierKind::Session, dc) {
+        let mut session = Vec::new();
+        if let Some(store) = queue_of(tiers, TierKind::Session, dc) {
             let lookups = w.session_lookups_per_request.round().max(0.0) as u64;
-            visits.extend(repeat(session, w.session_op_s, lookups)?);
+            session = repeat(store, w.session_op_s, lookups)?;
         }
-        Some(visits)
+        super::demand::dynamic_classes(w, self.stage)
+            .into_iter()
+            .map(|(share, service_s)| {
+                let mut visits = vec![Visit::from_mmc(web, service_s).ok()?];
+                visits.extend(session.iter().copied());
+                Some((share, visits))
+            })
+            .collect()
     }
 
     /// Where reads and writes go: replicas and the primary, the shards, the
@@ -150,6 +177,7 @@ impl StageContext<'_> {
             (TierKind::DbReplica, TierKind::DbPrimary),
             (TierKind::DbReplica, TierKind::DbShard),
             (TierKind::DbShard, TierKind::DbShard),
+            (TierKind::DbPrimary, TierKind::DbPrimary),
             (TierKind::Db, TierKind::Db),
             (TierKind::AllInOne, TierKind::AllInOne),
         ] {
@@ -158,6 +186,21 @@ impl StageContext<'_> {
             }
         }
         None
+    }
+
+    /// Share of a DC's reads that cross to the primary's DC (DC 0): all of
+    /// them away from it when the one global database serves the reads
+    /// (no replicas in the DC).
+    fn remote_read_share(&self, tiers: &[TierPlan], dc: usize) -> f64 {
+        let global_reads = !tiers.iter().any(|t| t.kind == TierKind::DbReplica)
+            && tiers
+                .iter()
+                .any(|t| matches!(t.kind, TierKind::DbPrimary | TierKind::DbShard));
+        if dc == 0 || !global_reads {
+            0.0
+        } else {
+            1.0
+        }
     }
 
     /// Share of a DC's writes that cross to the primary's DC (DC 0).

@@ -3,14 +3,17 @@
 //! autoscaled web farm and the worker pool.
 
 use super::demand::{self, streams, Stream};
+use super::tiers::{fits_memory, BUFFER_POOL_FRACTION};
 use super::{dedup, StageContext, TierPlan};
 use crate::cache::MemoryLayout;
 use crate::cost::{self, Instance};
 use crate::error::InputError;
-use crate::model::{Scale, Tier, TierKind, WorkerSizing, DEFAULT_CACHE_FRACTION, DEFAULT_MAX_DB_STORAGE_BYTES};
-use crate::quantity::{format_bytes, format_count, format_duration, format_rate};
+use crate::model::{
+    Scale, Tier, TierKind, WorkerSizing, DEFAULT_CACHE_FRACTION, DEFAULT_MAX_DB_STORAGE_BYTES, DEFAULT_MAX_REPLICAS,
+};
+use crate::quantity::{format_bytes, format_count, format_duration, format_percent, format_rate};
 use crate::queueing::Mmc;
-use crate::replication::{size_replicas, ReplicaSizing, Replication};
+use crate::replication::{apply_capacity_per_s, size_replicas, ReplicaSizing, Replication};
 use crate::sharding::{size_to, Ceiling, Layout, Placement, SizeTarget, Sizing as ShardSizing};
 
 impl StageContext<'_> {
@@ -65,50 +68,130 @@ impl StageContext<'_> {
         self.plain_tier(&with_memory)
     }
 
-    /// The primary (global; the smallest instance of its family that takes
-    /// the writes) and the read replicas in every data center, of the
-    /// replica tier's own instance type (`same-as-primary` allowed), sized
-    /// by the replica math (DESIGN §6). A replica promoted after a primary
-    /// failure must take the writes at the failover ceiling: when the
-    /// primary has outgrown the replicas' type, the stage is infeasible.
+    /// The primary (global) and its read replicas in every data center,
+    /// sized together (DESIGN §6): a replica is promotable, so it is the
+    /// primary's instance (or the replica tier's own type when that is at
+    /// least as large in cores and memory). Every instance of the primary's
+    /// family is tried; the cheapest that is feasible wins (instances,
+    /// replicas and their storage), so more load never lowers the bill.
+    /// When none is feasible the largest is reported with its reasons.
+    /// Without replicas the primary serves the reads too.
     pub(super) fn replicated_db(&mut self, tier: &Tier) -> Result<Vec<TierPlan>, InputError> {
-        let writes = [Stream {
-            rate_per_s: self.db_writes_per_s(),
-            service_s: self.w().db_write_s,
-        }];
-        let family = self.family(tier)?;
-        let fits = family.iter().find(|inst| self.primary_fits(inst, writes[0].rate_per_s));
-        let instance = fits
-            .or(family.last())
-            .map(|inst| (*inst).clone())
-            .ok_or_else(|| InputError::new("empty family"))?;
-        self.primary = Some(instance.clone());
-        let primary = self.primary_plan(tier, &instance, &writes, 1);
-        let mut plans = vec![primary];
-        if let Some(replica_tier) = self.stage.tier(TierKind::DbReplica) {
-            let replica_instance = self.instance(replica_tier)?;
-            let mut replicas = self.replicas_per_dc(&replica_instance, writes[0].rate_per_s, self.db_reads_per_s())?;
-            self.check_promotion(&replica_instance, writes[0].rate_per_s, &mut replicas);
-            plans.push(self.replica_plan(replica_tier, &replica_instance, &replicas, 1));
+        let replica_tier = self.stage.tier(TierKind::DbReplica);
+        let mut best: Option<DbOption> = None;
+        for inst in self.family(tier)? {
+            let option = self.db_option(tier, replica_tier, inst)?;
+            let better = match &best {
+                None => true,
+                Some(b) if option.feasible => !b.feasible || option.usd_per_month < b.usd_per_month,
+                Some(b) => !b.feasible,
+            };
+            if better {
+                best = Some(option);
+            }
+        }
+        let option = best.ok_or_else(|| InputError::new(format!("{}: empty family", self.source(tier))))?;
+        self.primary = Some(option.primary.clone());
+        let streams = self.primary_streams(replica_tier.is_some(), 1.0);
+        let mut plans = vec![self.primary_plan(tier, &option.primary, &streams, 1, option.problems)];
+        if let (Some(rt), Some(replica)) = (replica_tier, &option.replica) {
+            plans.push(self.replica_plan(rt, replica, &option.replicas, 1));
         }
         Ok(plans)
     }
 
-    /// A promoted replica takes the primary's writes: it must do so under
-    /// the failover ceiling.
-    fn check_promotion(&self, replica: &Instance, writes_per_s: f64, per_dc: &mut [ReplicaDc]) {
-        let promoted = writes_per_s * self.w().db_write_s / replica.vcpu as f64;
-        if promoted <= self.targets().failover_util {
-            return;
+    /// The primary and its replicas on one instance type.
+    fn db_option(&self, tier: &Tier, replica_tier: Option<&Tier>, inst: &Instance) -> Result<DbOption, InputError> {
+        let streams = self.primary_streams(replica_tier.is_some(), 1.0);
+        let mut problems = self.copy_problems(inst, &streams, self.w().working_set_bytes());
+        problems.extend(self.storage_problem(tier));
+        let (replica, replicas) = match replica_tier {
+            Some(rt) => {
+                let replica = self.replica_instance(rt, inst)?;
+                let per_dc = self.replicas_per_dc(rt, &replica, self.db_writes_per_s(), self.db_reads_per_s())?;
+                (Some(replica), per_dc)
+            }
+            None => (None, Vec::new()),
+        };
+        let replica_count: u64 = replicas.iter().map(|r| r.sizing.replicas).sum();
+        let copies = 1 + replica_count;
+        let usd_per_month = cost::instances_usd_per_month(inst, 1.0)
+            + replica
+                .as_ref()
+                .map_or(0.0, |r| cost::instances_usd_per_month(r, replica_count as f64))
+            + cost::block_storage_usd_per_month(self.inputs.prices, self.w().stored_bytes() * copies as f64);
+        Ok(DbOption {
+            feasible: problems.is_empty() && replicas.iter().all(|r| r.sizing.feasible),
+            primary: inst.clone(),
+            replica,
+            replicas,
+            problems,
+            usd_per_month,
+        })
+    }
+
+    /// What a primary serves, times `share` (one shard's share): the writes,
+    /// and the reads too when no replica takes them.
+    fn primary_streams(&self, has_replicas: bool, share: f64) -> Vec<Stream> {
+        let writes = Stream {
+            rate_per_s: self.db_writes_per_s() * share,
+            service_s: self.w().db_write_s,
+        };
+        let reads = Stream {
+            rate_per_s: self.db_reads_per_s() * share,
+            service_s: self.w().db_read_s,
+        };
+        match has_replicas {
+            true => vec![writes],
+            false => vec![reads, writes],
         }
-        for dc in per_dc.iter_mut().filter(|dc| dc.sizing.feasible) {
-            dc.sizing.feasible = false;
-            dc.sizing.reason = format!(
-                "a replica ({}) promoted after a primary failure would run the writes at {:.0}%, above the {:.0}% failover ceiling",
-                replica.name,
-                100.0 * promoted,
-                100.0 * self.targets().failover_util
-            );
+    }
+
+    /// Why one copy of the database on `inst` cannot serve `streams`: its
+    /// cores above `u_max`, or its working set beyond the buffer pool.
+    fn copy_problems(&self, inst: &Instance, streams: &[Stream], working_set_bytes: f64) -> Vec<String> {
+        let mut problems = Vec::new();
+        let load: f64 = streams.iter().map(|s| s.rate_per_s * s.service_s).sum();
+        let what = if streams.len() > 1 {
+            "reads and writes"
+        } else {
+            "writes"
+        };
+        if load > self.targets().max_util * inst.vcpu as f64 {
+            problems.push(format!(
+                "{} ({} vCPU) would run at {} on {what}, above the {} ceiling",
+                inst.name,
+                inst.vcpu,
+                format_percent(load / inst.vcpu as f64),
+                format_percent(self.targets().max_util)
+            ));
+        }
+        if !fits_memory(inst, working_set_bytes) {
+            problems.push(format!(
+                "its working set {} ({} of the data) does not fit {}'s buffer pool ({} of {} memory)",
+                format_bytes(working_set_bytes),
+                format_percent(self.w().db_working_set_fraction),
+                inst.name,
+                format_percent(BUFFER_POOL_FRACTION),
+                format_bytes(inst.memory_bytes())
+            ));
+        }
+        problems
+    }
+
+    /// A replica's instance: the primary's, or the replica tier's own type
+    /// when it is at least the primary's size (promotable either way).
+    fn replica_instance(&self, replica_tier: &Tier, primary: &Instance) -> Result<Instance, InputError> {
+        if replica_tier.scale == Scale::Up {
+            return Ok(primary.clone());
+        }
+        match replica_tier.instance.as_deref() {
+            None | Some("same-as-primary") => Ok(primary.clone()),
+            Some(_) => {
+                let own = self.instance(replica_tier)?;
+                let big_enough = own.vcpu >= primary.vcpu && own.memory_gib >= primary.memory_gib;
+                Ok(if big_enough { own } else { primary.clone() })
+            }
         }
     }
 
@@ -120,19 +203,16 @@ impl StageContext<'_> {
         self.rates.db_reads_per_s(self.w(), self.hit_ratio)
     }
 
-    fn primary_fits(&self, inst: &Instance, writes_per_s: f64) -> bool {
-        writes_per_s * self.w().db_write_s <= self.targets().max_util * inst.vcpu as f64
-    }
-
     /// Replica sizing per data center: each DC's share of the reads (and
-    /// its failover share at the failover ceiling), every write applied.
+    /// its failover share at the failover ceiling), every write applied by
+    /// the workload's apply workers.
     fn replicas_per_dc(
         &self,
+        replica_tier: &Tier,
         inst: &Instance,
         writes_per_s: f64,
         reads_per_s: f64,
     ) -> Result<Vec<ReplicaDc>, InputError> {
-        let n_plus_one = self.stage.tier(TierKind::DbReplica).is_some_and(|t| t.n_plus_one);
         let mut out = Vec::new();
         for load in &self.loads {
             let mut normal = Replication::new(
@@ -143,9 +223,17 @@ impl StageContext<'_> {
                 inst.vcpu,
             );
             normal.apply_factor = self.w().replica_apply_factor;
+            normal.apply_workers = self.w().replica_apply_workers as u32;
             normal.max_utilization = self.targets().max_util;
+            // Replicas sit on the read path (held to the path utilization),
+            // but the apply workers' ceiling is about lag, not request
+            // latency: they keep the plain `max_util`.
+            normal.apply_max_utilization = Some(self.inputs.targets.max_util);
             normal.failover_utilization = self.targets().failover_util;
-            normal.n_plus_one = n_plus_one;
+            normal.n_plus_one = replica_tier.n_plus_one;
+            normal.min_replicas = replica_tier.min;
+            normal.max_replicas = replica_tier.max_replicas.unwrap_or(DEFAULT_MAX_REPLICAS);
+            normal.max_replicas_source = "model key `max_replicas`";
             let mut failover = normal.clone();
             failover.read_rate_per_s = reads_per_s * load.failover;
             failover.max_utilization = self.targets().failover_util;
@@ -163,6 +251,12 @@ impl StageContext<'_> {
                 sizing.feasible = false;
                 sizing.reason = "the replicas cannot take a failed data center's reads".to_string();
             }
+            if self.stage.has(TierKind::Cache) {
+                sizing.reason = sizing.reason.replace(
+                    "need a cache or shards",
+                    "need shards (the cache already takes the hits)",
+                );
+            }
             // An infeasible answer has no meaningful count; report the most
             // replicas one primary may have, which no feasible answer exceeds.
             if !sizing.feasible {
@@ -173,24 +267,21 @@ impl StageContext<'_> {
         Ok(out)
     }
 
-    /// `servers` database primaries of `inst`, each taking `writes` (the
-    /// whole write stream for one primary, the hottest shard's for shards).
-    fn primary_plan(&self, tier: &Tier, inst: &Instance, writes: &[Stream], servers: u64) -> TierPlan {
-        let (rate, service) = demand::combine(writes);
-        let queue = Mmc::new(rate, service, inst.vcpu as u64).ok();
-        let fits = self.primary_fits(inst, rate);
-        let storage = self.storage_problem(tier);
-        let mut reasons = Vec::new();
-        if !fits {
-            reasons.push(format!(
-                "largest instance {} ({} vCPU) would run at {:.0}% utilization on writes, above the {:.0}% ceiling",
-                inst.name,
-                inst.vcpu,
-                100.0 * rate * service / inst.vcpu as f64,
-                100.0 * self.targets().max_util
-            ));
-        }
-        reasons.extend(storage.clone());
+    /// `servers` database primaries of `inst`, each serving `streams` (the
+    /// whole database for one primary, the hottest shard's for shards);
+    /// `problems` say why the instance cannot.
+    fn primary_plan(
+        &self,
+        tier: &Tier,
+        inst: &Instance,
+        streams: &[Stream],
+        servers: u64,
+        problems: Vec<String>,
+    ) -> TierPlan {
+        let (rate, service) = demand::combine(streams);
+        let queue = Mmc::new(rate, service, inst.vcpu as u64)
+            .and_then(|q| q.with_variability(1.0, demand::service_cv(streams)))
+            .ok();
         TierPlan {
             name: tier.name.clone(),
             kind: tier.kind,
@@ -200,13 +291,15 @@ impl StageContext<'_> {
             cores_per_server: inst.vcpu,
             arrival_rate_per_s: rate,
             service_time_s: service,
+            streams: streams.to_vec(),
             queues: queue.into_iter().collect(),
             usd_per_month: cost::instances_usd_per_month(inst, servers as f64),
             unavailability: self.primary_unavailability(tier),
             spof: !self.has_standby(tier),
             scale: tier.scale,
-            feasible: fits && storage.is_none(),
-            reason: reasons.join("; "),
+            feasible: problems.is_empty(),
+            reason: problems.join("; "),
+            outage_backlog_per_min: None,
         }
     }
 
@@ -218,15 +311,40 @@ impl StageContext<'_> {
             .iter()
             .filter_map(|r| r.input.replica_queue(r.sizing.replicas))
             .collect();
+        let several = per_dc.len() > 1;
         let reasons = dedup(
             per_dc
                 .iter()
-                .map(|r| r.sizing.reason.clone())
-                .filter(|r| !r.is_empty())
+                .enumerate()
+                .filter(|(_, r)| !r.sizing.reason.is_empty())
+                .map(|(i, r)| match several {
+                    true => format!(
+                        "data center {} ({} of users, {} replicas): {}",
+                        i + 1,
+                        format_percent(self.loads[i].normal),
+                        r.sizing.replicas,
+                        r.sizing.reason
+                    ),
+                    false => r.sizing.reason.clone(),
+                })
                 .collect(),
         );
         let first = &per_dc[0];
-        let reads: f64 = per_dc.iter().map(|r| r.sizing.read_rate_per_s).sum();
+        let reads: f64 = per_dc.iter().map(|r| r.input.read_rate_per_s).sum();
+        let w = self.w();
+        // One replica of the busiest data center: its share of the reads and
+        // every write replayed.
+        let streams = vec![
+            Stream {
+                rate_per_s: first.input.read_rate_per_s / first.sizing.replicas.max(1) as f64,
+                service_s: w.db_read_s,
+            },
+            Stream {
+                rate_per_s: first.input.write_rate_per_s,
+                service_s: w.db_write_s * w.replica_apply_factor,
+            },
+        ];
+        let (_, service) = demand::combine(&streams);
         TierPlan {
             name: tier.name.clone(),
             kind: tier.kind,
@@ -234,8 +352,9 @@ impl StageContext<'_> {
             servers,
             mean_servers: servers as f64,
             cores_per_server: inst.vcpu,
-            arrival_rate_per_s: (reads + first.sizing.write_rate_per_s) * groups as f64,
-            service_time_s: self.w().db_read_s,
+            arrival_rate_per_s: (reads + first.input.write_rate_per_s * servers as f64 / groups as f64) * groups as f64,
+            service_time_s: service,
+            streams,
             queues,
             usd_per_month: cost::instances_usd_per_month(inst, servers as f64),
             unavailability: self.replica_unavailability(first),
@@ -243,16 +362,19 @@ impl StageContext<'_> {
             scale: Scale::Out,
             feasible: per_dc.iter().all(|r| r.sizing.feasible),
             reason: reasons.join("; "),
+            outage_backlog_per_min: None,
         }
     }
 
     /// k-of-n replicas, k the least count whose cores carry the DC's reads
-    /// plus the apply tax at the failover ceiling.
+    /// in normal operation plus the apply tax at the failover ceiling (the
+    /// count the load needs in that state, not the count sized for a
+    /// failed data center's reads).
     fn replica_unavailability(&self, dc: &ReplicaDc) -> f64 {
         let n = dc.sizing.replicas.max(1);
         let cores = dc.input.cores_per_replica as f64;
         let headroom = self.targets().failover_util * cores - dc.input.apply_load_cores();
-        let read_cores = dc.sizing.read_rate_per_s * dc.input.read_time_s;
+        let read_cores = dc.input.read_rate_per_s * dc.input.read_time_s;
         let needed = if headroom > 0.0 {
             (read_cores / headroom).ceil().clamp(1.0, n as f64) as u64
         } else {
@@ -306,6 +428,15 @@ impl StageContext<'_> {
                 );
             }
         }
+        // Off the request path: an outage of the pool (or of the queue
+        // service) fails no request, it queues the jobs arriving meanwhile
+        // (web servers hand jobs to the queue, or to a local outbox while the
+        // queue service is down). The tier's availability is the job path's:
+        // the queue service in series with the workers.
+        plan.outage_backlog_per_min = Some(self.rates.jobs_per_s * 60.0);
+        let queue_down = 1.0 - self.inputs.targets.managed_availability;
+        plan.unavailability =
+            crate::availability::series_unavailability(&[queue_down, plan.unavailability]).unwrap_or(1.0);
         Ok(plan)
     }
 }
@@ -348,11 +479,13 @@ impl StageContext<'_> {
     /// Shards by user id (hash placement), each a primary with its own
     /// replicas: for every instance type the tier allows (its `family`, or
     /// its one `instance`), the least shard count whose hottest shard
-    /// (DESIGN §6 skew) keeps its writes under `u_max` — on the primary's
-    /// cores and, with replicas, on one apply thread — and its bytes under
-    /// the volume limit, with replicas sized on the hottest shard's reads;
-    /// the cheapest feasible type wins. A shard down takes out only its own
-    /// users, so the tier's unavailability is one shard's (user-weighted).
+    /// (DESIGN §6 skew) keeps its load under `u_max` — the writes on the
+    /// primary's cores and on the replicas' apply workers, or reads and
+    /// writes together when no replica takes the reads — and its bytes under
+    /// the volume limit and its working set in the buffer pool, with
+    /// replicas sized on the hottest shard's reads; the cheapest feasible
+    /// type wins. A shard down takes out only its own users, so the tier's
+    /// unavailability is one shard's (user-weighted).
     pub(super) fn sharded_db(&mut self, tier: &Tier) -> Result<Vec<TierPlan>, InputError> {
         let candidates: Vec<Instance> = match tier.scale {
             Scale::Up => self.family(tier)?.into_iter().cloned().collect(),
@@ -385,16 +518,15 @@ impl StageContext<'_> {
             placement: Placement::Hash,
             vnodes: 1,
         };
-        let primary_capacity = self.targets().max_util * instance.vcpu as f64 / w.db_write_s;
-        let capacity = match self.stage.has(TierKind::DbReplica) {
-            true => primary_capacity.min(self.apply_capacity_per_s()),
-            false => primary_capacity,
-        };
+        let has_replicas = self.stage.has(TierKind::DbReplica);
+        let (total, capacity, unit) = self.shard_load(&instance, has_replicas);
+        let volume = self.stage.max_db_storage.unwrap_or(DEFAULT_MAX_DB_STORAGE_BYTES);
+        let by_memory = BUFFER_POOL_FRACTION * instance.memory_bytes() / w.db_working_set_fraction;
         let target = SizeTarget {
-            total_rate_per_s: self.db_writes_per_s(),
+            total_rate_per_s: total,
             shard_capacity_rate_per_s: capacity,
             stored_bytes: w.stored_bytes(),
-            shard_storage_bytes: Some(self.stage.max_db_storage.unwrap_or(DEFAULT_MAX_DB_STORAGE_BYTES)),
+            shard_storage_bytes: Some(volume.min(by_memory)),
         };
         let err = |e: crate::sharding::ShardError| InputError::new(format!("shard sizing: {e}"));
         let (shards, hottest_share, ceiling) = match size_to(&layout, &target).map_err(err)? {
@@ -402,15 +534,16 @@ impl StageContext<'_> {
                 (fit.shards, fit.hottest_shard_rate_per_s / target.total_rate_per_s, None)
             }
             ShardSizing::Fits(fit) => (fit.shards, 1.0 / fit.shards as f64, None),
-            ShardSizing::Infeasible(ceiling) => (1, 1.0, Some(describe_ceiling(&ceiling))),
+            ShardSizing::Infeasible(ceiling) => (1, 1.0, Some(describe_ceiling(&ceiling, unit))),
         };
-        let replicas = match self.stage.has(TierKind::DbReplica) {
-            true => self.replicas_per_dc(
+        let replicas = match self.stage.tier(TierKind::DbReplica) {
+            Some(rt) => self.replicas_per_dc(
+                rt,
                 &instance,
                 self.db_writes_per_s() * hottest_share,
                 self.db_reads_per_s() * hottest_share,
             )?,
-            false => Vec::new(),
+            None => Vec::new(),
         };
         let copies = 1 + replicas.iter().map(|r| r.sizing.replicas).sum::<u64>();
         let feasible = ceiling.is_none() && replicas.iter().all(|r| r.sizing.feasible);
@@ -425,6 +558,26 @@ impl StageContext<'_> {
         })
     }
 
+    /// What the shards carry and what one shard takes at `u_max`: the
+    /// writes (per second) on the primary's cores and the replicas' apply
+    /// workers; without replicas, reads and writes together in cores.
+    fn shard_load(&self, instance: &Instance, has_replicas: bool) -> (f64, f64, ShardUnit) {
+        let w = self.w();
+        let u = self.targets().max_util;
+        if has_replicas {
+            let primary = u * instance.vcpu as f64 / w.db_write_s;
+            let apply = apply_capacity_per_s(
+                self.inputs.targets.max_util,
+                w.replica_apply_workers as u32,
+                w.db_write_s * w.replica_apply_factor,
+            );
+            (self.db_writes_per_s(), primary.min(apply), ShardUnit::Writes)
+        } else {
+            let load = self.db_writes_per_s() * w.db_write_s + self.db_reads_per_s() * w.db_read_s;
+            (load, u * instance.vcpu as f64, ShardUnit::Cores)
+        }
+    }
+
     fn shard_plans(&mut self, tier: &Tier, option: ShardOption) -> Vec<TierPlan> {
         let ShardOption {
             instance,
@@ -436,29 +589,35 @@ impl StageContext<'_> {
         } = option;
         self.shards = Some(shards);
         self.primary = Some(instance.clone());
-        let writes = self.db_writes_per_s();
-        let hottest = [Stream {
-            rate_per_s: writes * hottest_share,
-            service_s: self.w().db_write_s,
-        }];
-        let mut primary = self.primary_plan(tier, &instance, &hottest, shards);
-        primary.arrival_rate_per_s = writes;
-        if let Some(c) = ceiling {
-            primary.feasible = false;
-            primary.reason = c;
-        }
+        let replica_tier = self.stage.tier(TierKind::DbReplica);
+        let hottest = self.primary_streams(replica_tier.is_some(), hottest_share);
+        let problems = ceiling.into_iter().collect();
+        let mut primary = self.primary_plan(tier, &instance, &hottest, shards, problems);
+        primary.arrival_rate_per_s = hottest.iter().map(|s| s.rate_per_s).sum::<f64>() / hottest_share;
         let mut plans = vec![primary];
-        if let Some(replica_tier) = self.stage.tier(TierKind::DbReplica) {
+        if let Some(replica_tier) = replica_tier {
             plans.push(self.replica_plan(replica_tier, &instance, &replicas, shards));
         }
         plans
     }
+}
 
-    /// Writes per second one replica's single apply thread takes at `u_max`.
-    fn apply_capacity_per_s(&self) -> f64 {
-        let w = self.w();
-        self.targets().max_util / (w.db_write_s * w.replica_apply_factor).max(1e-300)
-    }
+/// What a shard's capacity is counted in.
+#[derive(Debug, Clone, Copy)]
+enum ShardUnit {
+    Writes,
+    Cores,
+}
+
+/// A primary and its replicas on one instance type, and what that costs.
+struct DbOption {
+    primary: Instance,
+    replica: Option<Instance>,
+    replicas: Vec<ReplicaDc>,
+    /// Why this instance cannot be the primary (empty when it can).
+    problems: Vec<String>,
+    feasible: bool,
+    usd_per_month: f64,
 }
 
 /// One way to shard: an instance type and what it takes.
@@ -473,15 +632,19 @@ struct ShardOption {
 }
 
 /// A shard ceiling in human units.
-fn describe_ceiling(ceiling: &Ceiling) -> String {
+fn describe_ceiling(ceiling: &Ceiling, unit: ShardUnit) -> String {
+    let amount = |x: f64| match unit {
+        ShardUnit::Writes => format!("{} writes", format_rate(x)),
+        ShardUnit::Cores => format!("{x:.1} cores"),
+    };
     match ceiling {
         Ceiling::HotKey {
             hot_key_rate_per_s,
             shard_capacity_rate_per_s,
         } => format!(
-            "the hottest user alone writes {}, above what one shard takes ({}): sharding cannot split one key",
-            format_rate(*hot_key_rate_per_s),
-            format_rate(*shard_capacity_rate_per_s)
+            "the hottest user alone needs {}, above what one shard takes ({}): sharding cannot split one key",
+            amount(*hot_key_rate_per_s),
+            amount(*shard_capacity_rate_per_s)
         ),
         other => other.to_string(),
     }

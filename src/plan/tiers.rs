@@ -7,6 +7,17 @@ use crate::queueing::sizing::Constraints;
 use crate::queueing::{size, Balancer, Farm, Mmc};
 use crate::workload::Targets;
 
+/// Share of a database server's memory its buffer pool may use: InnoDB's
+/// usual 70–80 % of RAM (PostgreSQL's shared buffers plus page cache
+/// likewise); the rest is the OS, connections and sort buffers.
+pub const BUFFER_POOL_FRACTION: f64 = 0.75;
+
+/// Whether `inst` holds `working_set_bytes` in its buffer pool:
+/// `working set ≤ 0.75 · memory`.
+pub fn fits_memory(inst: &Instance, working_set_bytes: f64) -> bool {
+    working_set_bytes <= BUFFER_POOL_FRACTION * inst.memory_bytes()
+}
+
 /// A tier's load in one data center: normally, and when it inherits a
 /// failed data center's share.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -96,43 +107,54 @@ pub fn size_out(
 
 /// A scale-up tier: the smallest instance of `family` (ascending) whose
 /// cores keep utilization `≤ u_max` at the normal rate and `≤ u_failover`
-/// at the failover rate. Past the largest, the largest with the reason.
+/// at the failover rate, and whose buffer pool holds `working_set_bytes`
+/// (0 for a tier without data). Past the largest, the largest with the
+/// reasons.
 pub fn size_up<'a>(
     streams: &[Stream],
     load: DcLoad,
     family: &[&'a Instance],
     targets: &Targets,
+    working_set_bytes: f64,
 ) -> Result<(&'a Instance, DcSizing), String> {
     let (rate, service) = combine(streams);
-    let fits = |inst: &Instance| {
+    let cores_fit = |inst: &Instance| {
         let cores = inst.vcpu as f64;
         rate * load.normal * service <= targets.max_util * cores
             && rate * load.failover * service <= targets.failover_util * cores
     };
+    let fits = |inst: &Instance| cores_fit(inst) && fits_memory(inst, working_set_bytes);
     let largest = *family.last().ok_or("empty instance family")?;
     let chosen = family.iter().copied().find(|inst| fits(inst)).unwrap_or(largest);
     let queue = Mmc::new(rate * load.normal, service, chosen.vcpu as u64)
         .and_then(|q| q.with_variability(1.0, service_cv(streams)))
         .map_err(|e| e.to_string())?;
-    let feasible = fits(chosen);
-    let reason = if feasible {
-        String::new()
-    } else {
-        format!(
+    let mut reasons = Vec::new();
+    if !cores_fit(chosen) {
+        reasons.push(format!(
             "largest instance {} ({} vCPU) would run at {:.0}% utilization, above the {:.0}% ceiling",
             chosen.name,
             chosen.vcpu,
             100.0 * queue.utilization(),
             100.0 * targets.max_util
-        )
-    };
+        ));
+    }
+    if !fits_memory(chosen, working_set_bytes) {
+        reasons.push(format!(
+            "its working set {} does not fit the largest instance {}'s buffer pool ({:.0}% of {})",
+            crate::quantity::format_bytes(working_set_bytes),
+            chosen.name,
+            100.0 * BUFFER_POOL_FRACTION,
+            crate::quantity::format_bytes(chosen.memory_bytes())
+        ));
+    }
     Ok((
         chosen,
         DcSizing {
             servers: 1,
             queue,
-            feasible,
-            reason,
+            feasible: reasons.is_empty(),
+            reason: reasons.join("; "),
         },
     ))
 }

@@ -14,12 +14,14 @@ const QUEUE_MESSAGES_PER_JOB: f64 = 3.0;
 impl StageContext<'_> {
     pub(super) fn finish(&self, tiers: Vec<TierPlan>) -> StagePlan {
         let w = self.w();
+        let feasible = tiers.iter().all(|t| t.feasible);
+        // Kept for an infeasible stage too (the p99 search reads it); the
+        // records print it only for a stage that carries the load.
         let latency = self.latency(&tiers);
         let (availability, spofs) = self.availability(&tiers);
         let other_costs = self.other_costs();
         let usd_per_month: f64 =
             tiers.iter().map(|t| t.usd_per_month).sum::<f64>() + other_costs.iter().map(|(_, c)| c).sum::<f64>();
-        let feasible = tiers.iter().all(|t| t.feasible);
         let bottleneck = bottleneck(&tiers);
         let mut plan = StagePlan {
             id: self.stage.id.clone(),
@@ -46,6 +48,10 @@ impl StageContext<'_> {
             meets_slo: false,
             recommended: false,
             reason: String::new(),
+            sized_for: format!(
+                "every tier at most {} busy (max-util)",
+                format_percent(self.targets().max_util)
+            ),
             tiers,
         };
         self.verdict(&mut plan);
@@ -65,8 +71,11 @@ impl StageContext<'_> {
             spofs.push(format!("{name} (the database is sized for misses only)"));
         }
         let global = |t: &&TierPlan| matches!(t.kind, TierKind::DbPrimary | TierKind::DbShard);
+        // Workers are off the request path: their outage delays jobs (the
+        // worker tier reports the backlog), it fails no request.
         let mut per_dc: Vec<f64> = tiers
             .iter()
+            .filter(|t| t.kind != TierKind::Worker)
             .filter(|t| !global(t) && (t.kind != TierKind::Cache || hidden_cache.is_some()))
             .map(|t| t.unavailability)
             .collect();
