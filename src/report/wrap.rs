@@ -38,7 +38,7 @@ fn wrap_paragraph(paragraph: &str, width: usize, pad: &str) -> Vec<String> {
     let lead = paragraph.len() - paragraph.trim_start_matches(' ').len();
     let mut line = " ".repeat(lead.min(width - 1));
     let mut words = 0;
-    for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
+    for word in &units_kept(paragraph) {
         if words > 0 && chars(&line) + 1 + chars(word) <= width {
             line.push(' ');
             line.push_str(word);
@@ -55,6 +55,23 @@ fn wrap_paragraph(paragraph: &str, width: usize, pad: &str) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// The words of a paragraph, a number kept with the short unit after it
+/// (`90.9 TiB`, `250 ms`) so that a line never ends between them.
+fn units_kept(paragraph: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
+        let is_unit = chars(word) <= 4 && word.starts_with(|c: char| c.is_alphabetic());
+        match words.last_mut() {
+            Some(last) if is_unit && last.ends_with(|c: char| c.is_ascii_digit()) => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => words.push(word.to_string()),
+        }
+    }
+    words
 }
 
 /// Appends `word` to `line`, cutting it where it runs past the width.
@@ -106,6 +123,11 @@ mod tests {
     fn counts_characters_not_bytes() {
         assert_eq!(wrap("≤ µs ≥", Some(6), 0), vec!["≤ µs ≥"]);
         assert_eq!(widest_line("µµµ\nab"), 3);
+    }
+
+    #[test]
+    fn a_number_keeps_its_unit() {
+        assert_eq!(wrap("holds 90.9 TiB now", Some(12), 0), vec!["holds", "90.9 TiB now"]);
     }
 
     #[test]
