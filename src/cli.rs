@@ -37,8 +37,8 @@ pub enum Command {
     /// ceiling_users is the largest user count (searched from 1 to 10B) at
     /// which the stage is feasible and meets the p99 and availability
     /// targets; it is null when the stage never meets them (the reason
-    /// says why at one user), and 1e10 with ceiling_above_range true when
-    /// it still meets them there. capacity_ceiling_users is the same
+    /// says why at one user), and 10000000000 with ceiling_above_range
+    /// true when it still meets them there. capacity_ceiling_users is the same
     /// search for feasibility alone: where the stage breaks physically.
     Ladder(LadderArgs),
     /// Plan every stage at many user counts and show the recommended stage at each.
@@ -57,11 +57,13 @@ pub enum Command {
     /// or ask for the least size reaching --target-hit. TTL policies take --ttl and
     /// --request-rate instead of a size.
     ///
-    /// characteristic_time is in seconds: for LRU, FIFO and RANDOM the
+    /// characteristic_time_s is in seconds: for LRU, FIFO and RANDOM the
     /// characteristic time T (how long a key stays cached after its last request
     /// under LRU, Che's T; after its insertion under FIFO and RANDOM) divided by
     /// --request-rate; for ttl and ttl-reset the TTL itself. It is
     /// null for LFU, without --request-rate, and when the cache holds every key.
+    /// capacity_items is whole; for ttl and ttl-reset it is the expected
+    /// number of live keys, rounded.
     Cache(CacheArgs),
     /// Read replicas behind one primary: how many the reads need, their latency and lag, and the read ceiling.
     ///
@@ -74,7 +76,8 @@ pub enum Command {
     ///
     /// Give --shards, or --size-to one shard's capacity to find the least count
     /// whose hottest shard fits (a rate like 5k/s needs --rate; a size like 2TiB
-    /// needs --stored). months_to_full is in months. Fields whose inputs were
+    /// needs --stored). time_to_full_s is in seconds (a month of growth is
+    /// 365.25/12 days; the table shows months or years). Fields whose inputs were
     /// not given are null; when no count fits, shards is null and the table
     /// says why. The table also shows the hottest shard's rate and bytes.
     Shards(ShardsArgs),
@@ -89,6 +92,11 @@ pub struct OutputArgs {
     /// Output format: table, csv, tsv or json.
     #[arg(long, default_value = "table", value_name = "FORMAT")]
     pub format: Format,
+    /// Tables: every column on one row, however wide. Without it a table fits the terminal
+    /// ($COLUMNS, or 120 columns, when not printing to one): long reasons move below it as
+    /// numbered notes and the least needed columns drop.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -222,7 +230,7 @@ pub struct InputArgs {
 pub struct LadderArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Also draw monthly cost and p99 against users (a sweep over 1k..1B) to this SVG file.
+    /// Also draw monthly cost and p99 against users (a sweep over 1k..1B) to this SVG file (SVG only: a .png path is refused).
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<String>,
     #[command(flatten)]
@@ -235,7 +243,8 @@ pub struct SweepArgs {
     /// User counts: a range `1k..1B` (log-spaced, both ends included) or a list `1k,10k,1M`.
     #[arg(long, value_name = "COUNTS", default_value = "1k..1B", allow_hyphen_values = true, value_parser = UserCounts::parse)]
     pub users: UserCounts,
-    /// Points in a --users range [default: 60].
+    /// Points in a --users range [default: 60]; each count is rounded to 3 significant digits
+    /// (more where neighbours would meet), and counts that would repeat appear once.
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_whole)]
     pub points: Option<u64>,
     /// Every stage at every point, not only the recommended one.
@@ -243,7 +252,7 @@ pub struct SweepArgs {
     pub all_stages: bool,
     #[command(flatten)]
     pub input: InputArgs,
-    /// Also draw monthly cost and p99 against users to this SVG file.
+    /// Also draw monthly cost and p99 against users to this SVG file (SVG only: a .png path is refused).
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<String>,
     #[command(flatten)]
@@ -304,7 +313,7 @@ pub struct CacheArgs {
     /// Time to live, for --policy ttl and ttl-reset: `5min`.
     #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
     pub ttl: Option<f64>,
-    /// Requests per second to the cache (all keys): needed by TTL policies; puts characteristic_time in seconds.
+    /// Requests per second to the cache (all keys): needed by TTL policies and by characteristic_time_s.
     #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = parse_rate_per_s)]
     pub request_rate: Option<f64>,
     /// Reads per second in front of the database: adds db_reads_per_s, the misses that reach it.
@@ -415,7 +424,7 @@ pub struct ShardsArgs {
     /// Bytes stored over all shards: `40TiB`.
     #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = parse_bytes)]
     pub stored: Option<f64>,
-    /// Bytes one shard can hold: `4TiB`. With --growth: months until the fullest shard is full.
+    /// Bytes one shard can hold: `4TiB`. With --growth: the time until the fullest shard is full.
     #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = parse_bytes)]
     pub shard_storage: Option<f64>,
     /// Reshard to this many shards: the fraction, bytes (with --stored) and time (with --bandwidth) moved.

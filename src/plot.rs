@@ -1,6 +1,10 @@
-//! The ladder picture: monthly cost (top) and server-side p99 (bottom)
-//! against users on log axes, one line per stage, the recommended path
-//! drawn bold, stage changes marked, and (for `ladder`) each stage's
+//! The ladder picture, three panels against users (log axis): monthly
+//! cost (log axis), the cost of each stage above the cheapest stage
+//! meeting the targets at that count (linear, percent: stages whose costs
+//! lie within a few percent of each other, one line on the cost panel,
+//! come apart here), and server-side p99 (linear, ms). One line per
+//! stage, the recommended path traced by a band, every change of
+//! recommendation ringed and numbered, and (for `ladder`) each stage's
 //! ceiling. SVG only, drawn by plotters' SVG backend into a string (text
 //! is left to the viewer's sans-serif font). Pure: no I/O.
 
@@ -45,7 +49,7 @@ fn drawing<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> Pl
 
 /// Picture size in pixels (the SVG's width and height).
 pub const WIDTH_PX: u32 = 1200;
-pub const HEIGHT_PX: u32 = 1080;
+pub const HEIGHT_PX: u32 = 1440;
 const LEGEND_PX: u32 = 290;
 const FONT: &str = "sans-serif";
 
@@ -67,9 +71,24 @@ const TARGET_RED: RGBColor = RGBColor(178, 24, 43);
 /// The recommended path: a wide translucent band in the stage's color.
 const BAND_ALPHA: f64 = 0.3;
 const BAND_PX: u32 = 11;
-/// Change labels closer than this factor in users to the last one are
-/// left out (their rings stay).
-const LABEL_SPACING: f64 = 2.0;
+/// The relative-cost panel shows stages up to this many percent above the
+/// cheapest; lines above it leave through the top.
+const RELATIVE_TOP_PCT: f64 = 60.0;
+/// Change labels: pixels per character (bold, 19 px) and the room between
+/// two labels.
+const LABEL_CHAR_PX: i32 = 12;
+const LABEL_GAP_PX: i32 = 8;
+/// The strip below the 0 % line that holds the numbers, and how far below
+/// the ring a number's centre sits.
+const LABEL_STRIP_PX: i32 = 64;
+const LABEL_DROP_PX: i32 = 36;
+/// Plot margins as `panel` sets them: outer margin, right margin, the
+/// y label area, and the x label area without and with the users title.
+const MARGIN_PX: i32 = 14;
+const MARGIN_RIGHT_PX: i32 = 24;
+const Y_LABELS_PX: i32 = 96;
+const X_LABELS_PX: i32 = 30;
+const X_TITLE_PX: i32 = 56;
 
 /// The color of the `i`th stage (cycling after ten).
 pub fn stage_color(i: usize) -> RGBColor {
@@ -79,15 +98,25 @@ pub fn stage_color(i: usize) -> RGBColor {
 /// Axis titles, with units.
 pub const USERS_AXIS: &str = "Users (monthly active, log scale)";
 pub const COST_AXIS: &str = "Monthly cost (USD per month, log scale)";
+pub const RELATIVE_AXIS: &str = "Cost above the cheapest (%)";
 pub const P99_AXIS: &str = "p99 response time, server side (ms)";
 
 /// The SVG text of the picture.
 ///
 /// Each stage is drawn where it is feasible: solid where it also meets
 /// the targets, dashed where it misses them. The recommended stage at
-/// each point is traced by a wide grey band under the lines; a ringed dot
-/// with the new stage's number marks each change of recommendation; a
-/// cross marks each ceiling inside the users range.
+/// each point is traced by a wide band in its color under the lines. The
+/// middle panel draws each stage that meets the targets at
+///
+/// ```text
+/// 100 · (cost / cost_rec − 1)  %
+/// ```
+/// where `cost_rec` is the recommended (cheapest meeting the targets)
+/// stage's cost at that count, so the recommended path is its 0 % line;
+/// there a ring marks every change of recommendation, numbered with the
+/// new stage, the numbers stacked in rows below the line where they would
+/// overlap and kept inside the panel. A cross on the cost panel marks
+/// each ceiling inside the users range.
 ///
 /// Edges: fewer than two points is an error (no line to draw); points
 /// where nothing is feasible leave gaps.
@@ -102,7 +131,7 @@ pub fn ladder_svg(picture: &Picture) -> Result<String, PlotError> {
         root.fill(&WHITE).map_err(drawing)?;
         let (from, to) = users_range(points);
         let title = format!(
-            "Monthly cost and p99 of each stage, {} to {} users",
+            "Cost and p99 of each stage, {} to {} users",
             short_count(from),
             short_count(to)
         );
@@ -125,8 +154,10 @@ pub fn ladder_svg(picture: &Picture) -> Result<String, PlotError> {
             ))
             .map_err(drawing)?;
         let (charts, legend) = root.split_horizontally(WIDTH_PX - LEGEND_PX);
-        let (top, bottom) = charts.split_vertically((HEIGHT_PX as f64 * 0.55) as i32);
+        let (top, rest) = charts.split_vertically((HEIGHT_PX as f64 * 0.40) as i32);
+        let (middle, bottom) = rest.split_vertically((HEIGHT_PX as f64 * 0.28) as i32);
         cost_panel(&top, picture, (from, to))?;
+        relative_panel(&middle, picture, (from, to))?;
         p99_panel(&bottom, picture, (from, to))?;
         draw_legend(&legend, picture)?;
         root.present().map_err(drawing)?;
@@ -158,19 +189,18 @@ fn look(plan: &StagePlan) -> Look {
     }
 }
 
+/// A panel's y value of a stage at a sweep point, or `None` (not drawn).
+type YValue<'a> = dyn Fn(&SweepPoint, &StagePlan) -> Option<f64> + 'a;
+
 /// Runs of consecutive points with one look, each run starting at the
 /// last point of the run before it (so the line has no gaps between a
 /// solid and a dashed part). `value` gives the y value or `None` (a gap).
-fn runs(
-    points: &[SweepPoint],
-    stage: usize,
-    value: &dyn Fn(&StagePlan) -> Option<f64>,
-) -> Vec<(Look, Vec<(f64, f64)>)> {
+fn runs(points: &[SweepPoint], stage: usize, value: &YValue) -> Vec<(Look, Vec<(f64, f64)>)> {
     let mut out: Vec<(Look, Vec<(f64, f64)>)> = Vec::new();
     let mut previous: Option<(Look, (f64, f64))> = None;
     for point in points {
         let Some(plan) = point.plans.get(stage) else { continue };
-        let here = match (look(plan), value(plan)) {
+        let here = match (look(plan), value(point, plan)) {
             (Look::Hidden, _) | (_, None) => None,
             (l, Some(y)) => Some((l, (point.users, y))),
         };
@@ -198,7 +228,7 @@ type PathPiece = (Option<usize>, Vec<(f64, f64)>);
 
 /// The recommended path in pieces; points without a recommendation (or a
 /// value) leave a gap.
-fn recommended_path(points: &[SweepPoint], value: &dyn Fn(&StagePlan) -> Option<f64>) -> Vec<PathPiece> {
+fn recommended_path(points: &[SweepPoint], value: &YValue) -> Vec<PathPiece> {
     let mut out: Vec<PathPiece> = Vec::new();
     let mut previous: Option<(usize, (f64, f64))> = None;
     for point in points {
@@ -206,7 +236,7 @@ fn recommended_path(points: &[SweepPoint], value: &dyn Fn(&StagePlan) -> Option<
             .plans
             .iter()
             .position(|p| p.recommended)
-            .and_then(|i| value(&point.plans[i]).map(|y| (i, (point.users, y))));
+            .and_then(|i| value(point, &point.plans[i]).map(|y| (i, (point.users, y))));
         match (here, previous) {
             (Some((i, xy)), Some((pi, _))) if i == pi => {
                 if let Some(run) = out.last_mut() {
@@ -225,23 +255,62 @@ fn recommended_path(points: &[SweepPoint], value: &dyn Fn(&StagePlan) -> Option<
     out
 }
 
-/// Points where the recommendation moves to another stage: (users, y,
-/// the new stage's index, its order).
-fn changes(points: &[SweepPoint], value: &dyn Fn(&StagePlan) -> Option<f64>) -> Vec<(f64, f64, usize, u64)> {
+/// A change of recommendation: the users where the new stage takes over,
+/// its index and its order (the number drawn).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Change {
+    users: f64,
+    stage: usize,
+    order: u64,
+}
+
+/// Every point where the recommendation moves to another stage.
+fn changes(points: &[SweepPoint]) -> Vec<Change> {
     let mut out = Vec::new();
-    let mut last: Option<String> = None;
+    let mut last: Option<&str> = None;
     for point in points {
-        let Some((i, plan)) = point.plans.iter().enumerate().find(|(_, p)| p.recommended) else {
+        let Some((stage, plan)) = point.plans.iter().enumerate().find(|(_, p)| p.recommended) else {
             continue;
         };
-        if last.as_deref().is_some_and(|id| id != plan.id) {
-            if let Some(y) = value(plan) {
-                out.push((point.users, y, i, plan.order));
-            }
+        if last.is_some_and(|id| id != plan.id) {
+            out.push(Change {
+                users: point.users,
+                stage,
+                order: plan.order,
+            });
         }
-        last = Some(plan.id.clone());
+        last = Some(&plan.id);
     }
     out
+}
+
+/// The pieces of a polyline inside `lo ≤ y ≤ hi`, cut where it crosses a
+/// bound (at the crossing, interpolated in log users and linear y), so a
+/// line leaves through the panel's edge instead of running past it.
+fn clip(run: &[(f64, f64)], (lo, hi): (f64, f64)) -> Vec<Vec<(f64, f64)>> {
+    let inside = |y: f64| (lo..=hi).contains(&y);
+    let mut pieces: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut current: Vec<(f64, f64)> = Vec::new();
+    for (i, &(x, y)) in run.iter().enumerate() {
+        if let Some(&(px, py)) = i.checked_sub(1).and_then(|j| run.get(j)) {
+            for bound in [lo, hi] {
+                if (py - bound) * (y - bound) < 0.0 {
+                    let t = (bound - py) / (y - py);
+                    let cross = ((px.ln() + t * (x.ln() - px.ln())).exp(), bound);
+                    current.push(cross);
+                    if !inside(y) {
+                        pieces.push(std::mem::take(&mut current));
+                    }
+                }
+            }
+        }
+        if inside(y) {
+            current.push((x, y));
+        }
+    }
+    pieces.push(current);
+    pieces.retain(|p| !p.is_empty());
+    pieces
 }
 
 type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64Log, RangedCoordf64Any>>;
@@ -304,8 +373,20 @@ fn decade_ticks(from: f64, to: f64) -> (Vec<f64>, Vec<f64>) {
     (major, minor)
 }
 
+/// Ticks of a users axis: the decades labelled, and on a range with fewer
+/// than three decades in it the 2× and 5× ticks labelled too.
+fn users_ticks(from: f64, to: f64) -> (Vec<f64>, Vec<f64>) {
+    let (mut major, minor) = decade_ticks(from, to);
+    if major.len() >= 3 {
+        return (major, minor);
+    }
+    major.extend(minor);
+    major.sort_by(f64::total_cmp);
+    (major, Vec::new())
+}
+
 fn users_axis(range: (f64, f64)) -> RangedCoordf64Log {
-    let (major, minor) = decade_ticks(range.0, range.1);
+    let (major, minor) = users_ticks(range.0, range.1);
     let axis: LogCoord<f64> = (range.0..range.1).log_scale().into();
     axis.with_key_points(major).with_light_points(minor)
 }
@@ -320,10 +401,10 @@ fn panel<'a, 'b>(
     x_desc: Option<&str>,
 ) -> Result<Chart<'a, 'b>, PlotError> {
     let mut chart = ChartBuilder::on(area)
-        .margin(14)
-        .margin_right(24)
-        .x_label_area_size(if x_desc.is_some() { 56 } else { 30 })
-        .y_label_area_size(96)
+        .margin(MARGIN_PX)
+        .margin_right(MARGIN_RIGHT_PX)
+        .x_label_area_size(if x_desc.is_some() { X_TITLE_PX } else { X_LABELS_PX })
+        .y_label_area_size(Y_LABELS_PX)
         .build_cartesian_2d(users_axis(x), y.with_key_points(y_ticks.0).with_light_points(y_ticks.1))
         .map_err(drawing)?;
     chart
@@ -342,65 +423,44 @@ fn panel<'a, 'b>(
     Ok(chart)
 }
 
-/// Lines, recommended band and change markers for one panel.
-fn draw_stages(
-    chart: &mut Chart,
-    picture: &Picture,
-    value: &dyn Fn(&StagePlan) -> Option<f64>,
-) -> Result<(), PlotError> {
+/// Lines and the recommended band for one panel, cut to `y_range`.
+fn draw_stages(chart: &mut Chart, picture: &Picture, value: &YValue, y_range: (f64, f64)) -> Result<(), PlotError> {
     let points = picture.points;
     for (stage, run) in recommended_path(points, value) {
         let band = match stage {
             Some(i) => stage_color(i).mix(BAND_ALPHA).stroke_width(BAND_PX),
             None => RGBColor(0, 0, 0).mix(BAND_ALPHA).stroke_width(BAND_PX),
         };
-        chart.draw_series(LineSeries::new(run, band)).map_err(drawing)?;
+        for piece in clip(&run, y_range) {
+            chart.draw_series(LineSeries::new(piece, band)).map_err(drawing)?;
+        }
     }
     let stages = points.first().map_or(0, |p| p.plans.len());
     for i in 0..stages {
         let color = stage_color(i);
         for (l, run) in runs(points, i, value) {
-            match l {
-                Look::Meets => chart
-                    .draw_series(LineSeries::new(run, color.stroke_width(2)))
-                    .map(|_| ()),
-                _ => chart
-                    .draw_series(DashedLineSeries::new(run, 6, 5, color.stroke_width(2)))
-                    .map(|_| ()),
+            for piece in clip(&run, y_range) {
+                match l {
+                    Look::Meets => chart
+                        .draw_series(LineSeries::new(piece, color.stroke_width(2)))
+                        .map(|_| ()),
+                    _ => chart
+                        .draw_series(DashedLineSeries::new(piece, 6, 5, color.stroke_width(2)))
+                        .map(|_| ()),
+                }
+                .map_err(drawing)?;
             }
-            .map_err(drawing)?;
         }
-    }
-    // Changes close together (a recommendation that flips back and forth)
-    // keep their rings; only the first of a cluster is numbered.
-    let mut last_label: Option<f64> = None;
-    for (users, y, i, order) in changes(points, value) {
-        let color = stage_color(i);
-        let ring = EmptyElement::at((users, y))
-            + Circle::new((0, 0), 6, WHITE.filled())
-            + Circle::new((0, 0), 6, color.stroke_width(3));
-        chart.draw_series(std::iter::once(ring)).map_err(drawing)?;
-        if last_label.is_some_and(|u| users / u < LABEL_SPACING) {
-            continue;
-        }
-        last_label = Some(users);
-        let label = EmptyElement::at((users, y))
-            + Text::new(
-                order.to_string(),
-                (-5, -30),
-                (FONT, 19).into_font().style(FontStyle::Bold).color(&color),
-            );
-        chart.draw_series(std::iter::once(label)).map_err(drawing)?;
     }
     Ok(())
 }
 
 fn cost_panel(area: &DrawingArea<SVGBackend, Shift>, picture: &Picture, x: (f64, f64)) -> Result<(), PlotError> {
-    let cost = |p: &StagePlan| (p.usd_per_month > 0.0).then_some(p.usd_per_month);
+    let cost = |_: &SweepPoint, p: &StagePlan| (p.usd_per_month > 0.0).then_some(p.usd_per_month);
     let drawn: Vec<f64> = picture
         .points
         .iter()
-        .flat_map(|pt| pt.plans.iter().filter(|p| p.feasible).filter_map(cost))
+        .flat_map(|pt| pt.plans.iter().filter(|p| p.feasible).filter_map(|p| cost(pt, p)))
         .collect();
     let lo = drawn.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = drawn.iter().copied().fold(0.0, f64::max);
@@ -415,8 +475,152 @@ fn cost_panel(area: &DrawingArea<SVGBackend, Shift>, picture: &Picture, x: (f64,
     let y: LogCoord<f64> = (lo..hi).log_scale().into();
     let dollars = |v: &f64| format!("${}", short_count(*v));
     let mut chart = panel(area, x, AnyY::Log(y), decade_ticks(lo, hi), COST_AXIS, &dollars, None)?;
-    draw_stages(&mut chart, picture, &cost)?;
+    draw_stages(&mut chart, picture, &cost, (lo, hi))?;
     draw_ceilings(&mut chart, picture.ceilings, x)
+}
+
+/// A stage's cost above the recommended stage's at the same count, in
+/// percent; only stages that meet the targets (the recommended one is 0).
+fn relative_cost(point: &SweepPoint, plan: &StagePlan) -> Option<f64> {
+    let cheapest = point.recommended()?.usd_per_month;
+    (plan.meets_slo && cheapest > 0.0).then(|| 100.0 * (plan.usd_per_month / cheapest - 1.0))
+}
+
+/// The middle panel: cost above the cheapest stage meeting the targets,
+/// with every change of recommendation ringed on its 0 % line and
+/// numbered below it.
+fn relative_panel(area: &DrawingArea<SVGBackend, Shift>, picture: &Picture, x: (f64, f64)) -> Result<(), PlotError> {
+    let (width_px, height_px) = area.dim_in_pixel();
+    let plot_w = width_px as i32 - MARGIN_PX - MARGIN_RIGHT_PX - Y_LABELS_PX;
+    let plot_h = height_px as i32 - 2 * MARGIN_PX - X_LABELS_PX;
+    let labels = place_labels(&changes(picture.points), x, plot_w);
+    // Below 0 %: a strip for the numbers under the rings.
+    let strip_px = f64::from(LABEL_STRIP_PX.min(plot_h / 2));
+    let bottom = -strip_px * RELATIVE_TOP_PCT / (plot_h as f64 - strip_px);
+    let major: Vec<f64> = (0..=6).map(|k| k as f64 * 10.0).collect();
+    let minor: Vec<f64> = major
+        .iter()
+        .map(|v| v + 5.0)
+        .filter(|v| *v < RELATIVE_TOP_PCT)
+        .collect();
+    let y = AnyY::Linear((bottom..RELATIVE_TOP_PCT).into());
+    let percent = |v: &f64| {
+        if *v == 0.0 {
+            "0%".to_string()
+        } else {
+            format!("+{v:.0}%")
+        }
+    };
+    let mut chart = panel(area, x, y, (major, minor), RELATIVE_AXIS, &percent, None)?;
+    draw_stages(&mut chart, picture, &relative_cost, (bottom, RELATIVE_TOP_PCT))?;
+    draw_changes(&mut chart, &labels)
+}
+
+/// Where a change's number goes: its change and the pixel offset of the
+/// number's centre from the ring, sideways (kept inside the plot).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Label {
+    change: Change,
+    dx: i32,
+}
+
+/// Numbers that would overlap, side by side in one row.
+struct Cluster {
+    /// The labels it holds, `first..=last`.
+    first: usize,
+    last: usize,
+    /// Its left edge and width, in pixels from the plot's left.
+    left: i32,
+    width: i32,
+}
+
+/// Lays the numbers out in one row below the rings, in the order of the
+/// changes: each under its ring where there is room; numbers that would
+/// overlap form a cluster spread side by side around the mean of their
+/// rings (a leader line joins each to its ring, and none cross), and no
+/// cluster runs past the plot's left or right edge.
+fn place_labels(changes: &[Change], x: (f64, f64), plot_w: i32) -> Vec<Label> {
+    let span = (x.1 / x.0).ln();
+    let ring_px: Vec<i32> = changes
+        .iter()
+        .map(|c| (plot_w as f64 * (c.users / x.0).ln() / span).round() as i32)
+        .collect();
+    let widths: Vec<i32> = changes
+        .iter()
+        .map(|c| LABEL_CHAR_PX * c.order.to_string().len() as i32)
+        .collect();
+    let mut clusters: Vec<Cluster> = Vec::new();
+    for i in 0..changes.len() {
+        clusters.push(Cluster {
+            first: i,
+            last: i,
+            left: ring_px[i] - widths[i] / 2,
+            width: widths[i],
+        });
+        settle(&mut clusters, &ring_px, plot_w);
+    }
+    let mut out = Vec::new();
+    for cluster in &clusters {
+        let mut left = cluster.left;
+        for i in cluster.first..=cluster.last {
+            out.push(Label {
+                change: changes[i],
+                dx: left + widths[i] / 2 - ring_px[i],
+            });
+            left += widths[i] + LABEL_GAP_PX;
+        }
+    }
+    out
+}
+
+/// Merges the last cluster into the one before while they overlap, each
+/// merged cluster centred on the mean of its rings and kept in the plot.
+fn settle(clusters: &mut Vec<Cluster>, ring_px: &[i32], plot_w: i32) {
+    loop {
+        if let Some(last) = clusters.last_mut() {
+            last.left = last.left.clamp(0, (plot_w - last.width).max(0));
+        }
+        let n = clusters.len();
+        if n < 2 || clusters[n - 1].left >= clusters[n - 2].left + clusters[n - 2].width + LABEL_GAP_PX {
+            return;
+        }
+        let Some(last) = clusters.pop() else { return };
+        let Some(merged) = clusters.last_mut() else { return };
+        merged.last = last.last;
+        merged.width += LABEL_GAP_PX + last.width;
+        let rings = &ring_px[merged.first..=merged.last];
+        let mean = rings.iter().sum::<i32>() / rings.len() as i32;
+        merged.left = mean - merged.width / 2;
+    }
+}
+
+fn draw_changes(chart: &mut Chart, labels: &[Label]) -> Result<(), PlotError> {
+    for label in labels {
+        let Change { users, stage, order } = label.change;
+        let color = stage_color(stage);
+        let ring = EmptyElement::at((users, 0.0))
+            + Circle::new((0, 0), 6, WHITE.filled())
+            + Circle::new((0, 0), 6, color.stroke_width(3));
+        chart.draw_series(std::iter::once(ring)).map_err(drawing)?;
+        let y = LABEL_DROP_PX;
+        if label.dx != 0 {
+            let leader = EmptyElement::at((users, 0.0))
+                + PathElement::new(vec![(0, 7), (label.dx, y - 12)], color.stroke_width(1));
+            chart.draw_series(std::iter::once(leader)).map_err(drawing)?;
+        }
+        let text = EmptyElement::at((users, 0.0))
+            + Text::new(
+                order.to_string(),
+                (label.dx, y),
+                (FONT, 19)
+                    .into_font()
+                    .style(FontStyle::Bold)
+                    .color(&color)
+                    .pos(Pos::new(HPos::Center, VPos::Center)),
+            );
+        chart.draw_series(std::iter::once(text)).map_err(drawing)?;
+    }
+    Ok(())
 }
 
 /// A cross at each targets ceiling inside the users range, on the stage's
@@ -474,13 +678,13 @@ fn p99_panel(area: &DrawingArea<SVGBackend, Shift>, picture: &Picture, x: (f64, 
     let top_ms = (target_ms * 1.25)
         .max((highest_ms * 1.05).min(target_ms * 3.0))
         .max(1.0);
-    let p99 = move |p: &StagePlan| p.p99_response_s.map(|s| s * 1e3).filter(|ms| *ms <= top_ms);
+    let p99 = |_: &SweepPoint, p: &StagePlan| p.p99_response_s.map(|s| s * 1e3);
     // The axis starts a step below the lowest p99 drawn: the lines differ
     // by tens of milliseconds, which a zero-based axis would flatten.
     let lowest_ms = picture
         .points
         .iter()
-        .flat_map(|pt| pt.plans.iter().filter(|p| p.feasible).filter_map(p99))
+        .flat_map(|pt| pt.plans.iter().filter(|p| p.feasible).filter_map(|p| p99(pt, p)))
         .fold(target_ms, f64::min);
     let step = nice_step((top_ms - lowest_ms * 0.9) / 6.0);
     let bottom_ms = ((lowest_ms * 0.9 / step).floor() * step).max(0.0);
@@ -510,7 +714,7 @@ fn p99_panel(area: &DrawingArea<SVGBackend, Shift>, picture: &Picture, x: (f64, 
                 .pos(Pos::new(HPos::Left, VPos::Bottom)),
         )))
         .map_err(drawing)?;
-    draw_stages(&mut chart, picture, &p99)
+    draw_stages(&mut chart, picture, &p99, (bottom_ms, top_ms))
 }
 
 /// 1, 2 or 5 times a power of ten, at least `raw`.
@@ -663,6 +867,59 @@ mod tests {
         assert_eq!(major.len(), 7);
         assert!((major[0] - 1e3).abs() < 1e-9 && (major[6] - 1e9).abs() < 1e-3);
         assert_eq!(minor.len(), 12);
+    }
+
+    #[test]
+    fn a_short_users_range_labels_its_2x_and_5x_ticks() {
+        assert_eq!(users_ticks(2e5, 1e6).0, vec![2e5, 5e5, 1e6]);
+        assert_eq!(users_ticks(1e3, 1e9).0.len(), 7);
+    }
+
+    #[test]
+    fn numbers_that_would_overlap_spread_in_order_inside_the_plot() {
+        let change = |users: f64, order: u64| Change { users, stage: 0, order };
+        let changes = [
+            change(1e3, 4),
+            change(2.37e5, 6),
+            change(2.51e5, 4),
+            change(2.82e5, 6),
+            change(1e9, 10),
+        ];
+        let labels = place_labels(&changes, (1e3, 1e9), 600);
+        let centres: Vec<i32> = labels
+            .iter()
+            .map(|l| (600.0 * (l.change.users / 1e3).ln() / 1e6f64.ln()).round() as i32 + l.dx)
+            .collect();
+        // In order, apart by a label and a gap, and inside 0..600.
+        for (pair, widths) in centres.windows(2).zip(labels.windows(2)) {
+            let room = LABEL_CHAR_PX
+                * (widths[0].change.order.to_string().len() as i32 + widths[1].change.order.to_string().len() as i32)
+                / 2
+                + LABEL_GAP_PX;
+            assert!(pair[1] - pair[0] >= room - 1, "{centres:?}");
+        }
+        assert!(
+            centres[0] - LABEL_CHAR_PX / 2 >= 0 && centres[4] + LABEL_CHAR_PX <= 600,
+            "{centres:?}"
+        );
+        // The first, at the left edge, moves right by half a number; the
+        // last, at the right edge, left by half of its two digits.
+        assert_eq!(labels[0].dx, LABEL_CHAR_PX / 2);
+        assert_eq!(labels[4].dx, -LABEL_CHAR_PX);
+    }
+
+    #[test]
+    fn a_line_leaving_the_panel_is_cut_at_its_edge() {
+        let run = [(1.0, 0.0), (10.0, 100.0), (100.0, 0.0)];
+        let pieces = clip(&run, (-10.0, 50.0));
+        assert_eq!(pieces.len(), 2);
+        assert!((pieces[0].last().unwrap().1 - 50.0).abs() < 1e-12);
+        assert!((pieces[1][0].1 - 50.0).abs() < 1e-12);
+        assert!((pieces[0].last().unwrap().0 - 10f64.sqrt()).abs() < 1e-9, "{pieces:?}");
+        assert_eq!(
+            clip(&[(1.0, 5.0), (2.0, 6.0)], (0.0, 10.0)),
+            vec![vec![(1.0, 5.0), (2.0, 6.0)]]
+        );
     }
 
     #[test]

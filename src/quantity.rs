@@ -205,11 +205,18 @@ pub fn parse_read_fraction(text: &str) -> Result<f64, QuantityError> {
     Ok(r / (r + w))
 }
 
-/// A duration for a person: `850 µs`, `12.3 ms`, `1.25 s`, `3.5 min`, `2.0 h`.
+/// Seconds in a month: a twelfth of a Julian year (365.25 days).
+pub const SECONDS_PER_MONTH: f64 = 365.25 * 86_400.0 / 12.0;
+
+/// A duration for a person: `< 1 ns`, `80.0 ns`, `850 µs`, `12.3 ms`,
+/// `1.25 s`, `3.50 min`, `2.00 h`, `12.0 d`, `3.50 months`, `2.56 years`.
+/// Every duration below a microsecond is in ns; zero is `0 s`.
 pub fn format_duration(seconds: f64) -> String {
     let s = seconds.abs();
     if s == 0.0 {
-        "0 ms".to_string()
+        "0 s".to_string()
+    } else if s < 1e-9 {
+        "< 1 ns".to_string()
     } else if s < 1e-6 {
         format!("{} ns", sig3(seconds * 1e9))
     } else if s < 1e-3 {
@@ -222,20 +229,27 @@ pub fn format_duration(seconds: f64) -> String {
         format!("{} min", sig3(seconds / 60.0))
     } else if s < 172_800.0 {
         format!("{} h", sig3(seconds / 3600.0))
-    } else {
+    } else if s < 60.0 * 86_400.0 {
         format!("{} d", sig3(seconds / 86_400.0))
+    } else if s < 24.0 * SECONDS_PER_MONTH {
+        format!("{} months", sig3(seconds / SECONDS_PER_MONTH))
+    } else {
+        format!("{} years", sig3(seconds / (12.0 * SECONDS_PER_MONTH)))
     }
 }
 
-/// Three significant digits, without a trailing `.0` on integers ≥ 100.
+/// Three significant digits (`0.0123`, `1.23`, `12.3`, `123`), without a
+/// trailing `.0` on integers ≥ 100; zero is `0`.
 fn sig3(x: f64) -> String {
     let a = x.abs();
-    let decimals = if a >= 100.0 {
+    let decimals = if a == 0.0 || a >= 100.0 {
         0
     } else if a >= 10.0 {
         1
-    } else {
+    } else if a >= 0.1 {
         2
+    } else {
+        (2.0 - a.log10().floor()).min(12.0) as usize
     };
     format!("{x:.decimals$}")
 }
@@ -273,7 +287,7 @@ pub fn format_thousands(value: f64) -> String {
     out
 }
 
-/// A rate for a person: `1,200/s`, or `0.35/s` below 10.
+/// A rate for a person: `1,200/s`, or `0.35/s` below 10 (`0/s` for none).
 pub fn format_rate(per_s: f64) -> String {
     if per_s.abs() < 10.0 {
         format!("{}/s", sig3(per_s))
@@ -297,20 +311,39 @@ pub fn format_count(count: f64) -> String {
     }
 }
 
-/// A fraction as a percentage: `0.9` → `90.0%`, `0.99995` → `99.995%`.
+/// The most decimals a percentage shows: nine nines.
+const PERCENT_DECIMALS: i32 = 7;
+
+/// A fraction as a percentage, by one rule: at least one decimal, and as
+/// many as it takes to show the first significant digit of the distance
+/// to the nearer of 0 % and 100 %, so that complements read alike
+/// (`99.93%` and `0.07%`; `99.5%` and `0.5%`; `90.0%` and `10.0%`):
+///
+/// ```text
+/// d = clamp(⌈−log10(m)⌉, 1, 7),  m = min(|p|, |100 − p|)
+/// ```
+/// where `p` is the percentage. Closer to 100 % than 7 decimals show is
+/// `>99.9999999%`; closer to 0 % `<0.0000001%`; exactly 0 and 1 are `0%`
+/// and `100%`.
 pub fn format_percent(fraction: f64) -> String {
     let pct = fraction * 100.0;
-    if pct < 100.0 && 1.0 - fraction < 1e-9 {
-        // Nine nines and beyond: more digits would only show rounding.
-        return ">99.9999999%".to_string();
+    if fraction == 0.0 {
+        return "0%".to_string();
     }
-    if pct > 99.0 && pct < 100.0 {
-        // Availability-like numbers: show the nines that matter.
-        let nines = (-(1.0 - fraction).log10() - 1e-9).ceil().clamp(3.0, 11.0) as usize;
-        format!("{pct:.prec$}%", prec = nines - 2)
-    } else {
-        format!("{pct:.1}%")
+    if fraction == 1.0 {
+        return "100%".to_string();
     }
+    let distance = pct.abs().min((100.0 - pct).abs());
+    let smallest = 10f64.powi(-PERCENT_DECIMALS);
+    if distance < smallest {
+        return match pct {
+            p if p < 50.0 && p > 0.0 => "<0.0000001%".to_string(),
+            p if p < 100.0 && p > 50.0 => ">99.9999999%".to_string(),
+            _ => format!("{pct:.0}%"),
+        };
+    }
+    let decimals = (-distance.log10() - 1e-9).ceil().clamp(1.0, PERCENT_DECIMALS as f64) as usize;
+    format!("{pct:.decimals$}%")
 }
 
 /// Money for a person: `$1,234` (cents below $100).
@@ -428,6 +461,10 @@ mod tests {
         assert_eq!(format_duration(0.0123), "12.3 ms");
         assert_eq!(format_duration(850e-6), "850 µs");
         assert_eq!(format_duration(1e-9), "1.00 ns");
+        assert_eq!(format_duration(2e-13), "< 1 ns");
+        assert_eq!(format_duration(0.0), "0 s");
+        assert_eq!(format_duration(30.7 * SECONDS_PER_MONTH), "2.56 years");
+        assert_eq!(format_duration(3.5 * SECONDS_PER_MONTH), "3.50 months");
         assert_eq!(format_duration(1.5), "1.50 s");
         assert_eq!(format_bytes(4096.0), "4.00 KiB");
         assert_eq!(format_bytes(16.0 * 1073741824.0), "16.0 GiB");
@@ -440,7 +477,17 @@ mod tests {
         assert_eq!(format_percent(0.9995), "99.95%");
         assert_eq!(format_percent(0.99999995), "99.999995%");
         assert_eq!(format_percent(1.0 - 1e-12), ">99.9999999%");
-        assert_eq!(format_percent(1.0), "100.0%");
+        assert_eq!(format_percent(1.0), "100%");
+        assert_eq!(format_percent(0.0), "0%");
+        // Complements read alike.
+        for (hit, miss) in [(0.9999, "0.01%"), (0.995, "0.5%"), (0.9993, "0.07%"), (0.776, "22.4%")] {
+            let shown = format_percent(hit);
+            assert_eq!(format_percent(1.0 - hit), miss);
+            let decimals = |s: &str| s.split_once('.').map_or(0, |(_, d)| d.len() - 1);
+            assert_eq!(decimals(&shown), decimals(miss), "{shown} beside {miss}");
+        }
+        assert_eq!(format_percent(1e-12), "<0.0000001%");
+        assert_eq!(format_percent(17.301), "1730.1%");
         assert_eq!(format_usd(1234.4), "$1,234");
         assert_eq!(format_usd(12.345), "$12.35");
         // What a table shows parses back to (about) the same value.

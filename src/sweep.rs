@@ -77,29 +77,58 @@ impl UserCounts {
     }
 }
 
-/// `points` counts from `from` to `to`, evenly spaced in log space, both
-/// ends included exactly, each rounded to 12 significant digits (so that
-/// `1k..1B` in 7 points gives exactly 1e6, not 999 999.999 999 9).
+/// Significant digits of the user counts in a range: `213k`, not
+/// `213,243.2`.
+pub const SIGNIFICANT_DIGITS: i32 = 3;
+
+/// `points` user counts from `from` to `to`, evenly spaced in log space,
+/// each rounded to a whole number of [`SIGNIFICANT_DIGITS`] significant
+/// digits (`1k..1M` in 7 points: 1000, 3160, 10000, 31600, 100000,
+/// 316000, 1000000).
 ///
 /// ```text
-/// u_i = exp(ln a + i/(n − 1) · (ln b − ln a)),  i = 0 … n − 1
+/// u_i = round(exp(ln a + i/(n − 1) · (ln b − ln a))),  i = 0 … n − 1
 /// ```
-/// where `a` is `from`, `b` is `to`, `n` is `points`. Edges: `n = 1` gives
+/// where `a` is `from`, `b` is `to`, `n` is `points`, and `round` keeps
+/// 3 significant digits and a whole number.
+///
+/// Edges: where 3 digits would make neighbours equal (more than about 900
+/// points a decade), as many more digits as keep them apart; counts that
+/// only a fraction of a user would separate (small counts, dense points)
+/// appear once, so fewer than `points` counts may come back. Both ends
+/// are included (rounded to whole users, at least 1). `n = 1` gives
 /// `[a]`; `n = 0` gives nothing. Both ends must be positive.
 pub fn log_spaced(from: f64, to: f64, points: usize) -> Vec<f64> {
     let (a, b) = (from.ln(), to.ln());
-    (0..points)
+    let raw: Vec<f64> = (0..points)
         .map(|i| match i {
             0 => from,
             _ if i + 1 == points => to,
-            _ => significant_12((a + (b - a) * i as f64 / (points - 1) as f64).exp()),
+            _ => (a + (b - a) * i as f64 / (points - 1) as f64).exp(),
         })
-        .collect()
+        .collect();
+    let whole = distinct(raw.iter().map(|&x| round_count(x, 17)));
+    (SIGNIFICANT_DIGITS..17)
+        .map(|digits| distinct(raw.iter().map(|&x| round_count(x, digits))))
+        .find(|counts| counts.len() == whole.len())
+        .unwrap_or(whole)
 }
 
-/// `x > 0` rounded to 12 significant digits, by an exact power of ten.
-fn significant_12(x: f64) -> f64 {
-    let shift = 11 - x.log10().floor() as i32;
+/// `x` to `digits` significant digits, then to a whole count of at least 1.
+fn round_count(x: f64, digits: i32) -> f64 {
+    significant(x, digits).round().max(1.0)
+}
+
+/// The values in order, each once (they arrive sorted).
+fn distinct(values: impl Iterator<Item = f64>) -> Vec<f64> {
+    let mut out: Vec<f64> = values.collect();
+    out.dedup();
+    out
+}
+
+/// `x > 0` rounded to `digits` significant digits, by an exact power of ten.
+fn significant(x: f64, digits: i32) -> f64 {
+    let shift = digits - 1 - x.log10().floor() as i32;
     if shift >= 0 {
         let scale = 10f64.powi(shift);
         (x * scale).round() / scale
@@ -199,24 +228,42 @@ mod tests {
     #[test]
     fn log_spacing_includes_both_ends_and_has_a_constant_ratio() {
         let u = log_spaced(1e3, 1e9, 7);
-        assert_eq!(u.len(), 7);
-        assert!((u[0] - 1e3).abs() < 1e-9 && (u[6] - 1e9).abs() < 1e-3);
-        for (i, x) in u.iter().enumerate() {
-            // The 12-digit rounding lands on the power of ten (to an ulp).
-            let want = 10f64.powi(3 + i as i32);
-            assert!((x / want - 1.0).abs() < 1e-15, "{i}: {x}");
-        }
+        assert_eq!(u, vec![1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]);
         // The ratio between neighbours is constant to the rounding.
-        let v = log_spaced(1.0, 1e9, 200);
-        let ratio = 1e9f64.powf(1.0 / 199.0);
-        assert!(v.windows(2).all(|w| (w[1] / w[0] / ratio - 1.0).abs() < 1e-10));
+        let v = log_spaced(1e3, 1e9, 200);
+        assert_eq!(v.len(), 200);
+        let ratio = 1e6f64.powf(1.0 / 199.0);
+        assert!(v.windows(2).all(|w| (w[1] / w[0] / ratio - 1.0).abs() < 1e-2));
         assert_eq!(log_spaced(5.0, 50.0, 1), vec![5.0]);
         assert!(log_spaced(5.0, 50.0, 0).is_empty());
     }
 
     #[test]
+    fn counts_are_whole_and_round() {
+        assert_eq!(
+            log_spaced(2e5, 1e6, 8),
+            vec![2e5, 2.52e5, 3.17e5, 3.99e5, 5.02e5, 6.31e5, 7.95e5, 1e6]
+        );
+        for (from, to, n) in [(1e3, 1e9, 60), (1.0, 1e13, 1000), (2e5, 1e6, 26)] {
+            for u in log_spaced(from, to, n) {
+                assert_eq!(u, u.round(), "{u}");
+                assert!(significant(u, 3) == u, "{u} has more than 3 significant digits");
+            }
+        }
+    }
+
+    #[test]
+    fn dense_points_keep_more_digits_and_small_counts_appear_once() {
+        let dense = log_spaced(1e3, 1e4, 2000);
+        assert_eq!(dense.len(), 2000);
+        assert!(dense.windows(2).all(|w| w[1] > w[0]));
+        let small = log_spaced(1.0, 10.0, 60);
+        assert_eq!(small, (1..=10).map(f64::from).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn points_apply_to_ranges_only() {
-        let range = UserCounts::Range { from: 1.0, to: 1e9 };
+        let range = UserCounts::Range { from: 1e3, to: 1e9 };
         assert_eq!(range.values(None, 60).unwrap().len(), 60);
         assert_eq!(range.values(Some(200), 60).unwrap().len(), 200);
         assert!(range

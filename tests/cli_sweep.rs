@@ -47,7 +47,7 @@ fn number(row: &HashMap<String, String>, field: &str) -> f64 {
 
 #[test]
 fn two_hundred_points_each_the_cheapest_stage_meeting_the_targets() {
-    let args = ["sweep", "--users", "1..1B", "--points", "200", "--format", "csv"];
+    let args = ["sweep", "--users", "1k..1B", "--points", "200", "--format", "csv"];
     let (code, out, err) = scaleplan(&args);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 201, "header + 200 rows");
@@ -61,10 +61,7 @@ fn two_hundred_points_each_the_cheapest_stage_meeting_the_targets() {
 
     let first = number(&recommended[0], "users");
     let last = number(&recommended[199], "users");
-    assert!(
-        (first - 1.0).abs() < 1e-9 && (last - 1e9).abs() < 1e-3,
-        "{first} {last}"
-    );
+    assert!(first == 1e3 && last == 1e9, "{first} {last}");
     let mut seen_a_stage = 0;
     for (i, row) in recommended.iter().enumerate() {
         let users = &row["users"];
@@ -173,4 +170,28 @@ fn bad_sweep_flags_exit_2_on_one_line() {
         assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
         assert!(out.is_empty(), "{args:?}");
     }
+}
+
+/// Issue 13: a range gives round user counts (3 significant digits, whole),
+/// integers in JSON and CSV; small counts that would repeat appear once.
+#[test]
+fn range_user_counts_are_round_integers() {
+    let (code, out, err) = scaleplan(&["sweep", "--users", "200k..1M", "--points", "26", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows.len(), 26);
+    for row in &rows {
+        let users = row["users"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("users {:?} is not an integer", row["users"]));
+        let digits = users.to_string().trim_end_matches('0').len();
+        assert!(digits <= 3, "{users} has more than 3 significant digits");
+    }
+    assert_eq!(rows[1]["users"], 213_000);
+    let (_, csv, _) = scaleplan(&["sweep", "--users", "1..100", "--points", "60", "--format", "csv"]);
+    let users: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert!(users.iter().all(|u| u.parse::<u64>().is_ok()), "{users:?}");
+    let mut sorted = users.clone();
+    sorted.dedup();
+    assert_eq!(sorted, users, "each count once");
 }

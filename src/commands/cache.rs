@@ -47,19 +47,29 @@ fn cache_loss_note(read_rate_per_s: f64) -> String {
     )
 }
 
-/// `characteristic_time` is in seconds (see `CacheResult::characteristic_time_s`).
+/// `characteristic_time_s`: see `CacheResult::characteristic_time_s`.
 fn record(r: &CacheResult, db_reads: Option<f64>) -> Record {
     let record = Record::new()
         .int("keys", r.keys as u64)
-        .float("zipf_s", Unit::Plain, r.zipf_s)
+        .float("zipf_exponent", Unit::Plain, r.zipf_s)
         .text("policy", r.policy.as_str())
-        .float("capacity_items", Unit::Whole, r.capacity_items)
+        .int("capacity_items", whole(r.capacity_items))
         .opt_float("memory_bytes", Unit::Bytes, r.memory_bytes)
         .float("hit_ratio", Unit::Fraction, r.hit_ratio)
         .float("miss_ratio", Unit::Fraction, r.miss_ratio)
-        .opt_float("characteristic_time", Unit::Seconds, r.characteristic_time_s);
+        .opt_float("characteristic_time_s", Unit::Seconds, r.characteristic_time_s);
     match db_reads {
         Some(rate) => record.float("db_reads_per_s", Unit::PerSecond, rate),
         None => record,
+    }
+}
+
+/// A count of items as a whole number: sizes are whole (the inverse
+/// search returns the least whole count); a non-finite one is 0.
+fn whole(items: f64) -> u64 {
+    if items.is_finite() {
+        items.round().max(0.0) as u64
+    } else {
+        0
     }
 }

@@ -14,10 +14,10 @@ use crate::input::read_file;
 use crate::report::{render, Format, Record, TableView, Unit};
 
 /// Runs one `fit` subcommand; returns what to print.
-pub fn run(action: &FitAction) -> Result<String, InputError> {
+pub fn run(action: &FitAction, width: Option<usize>) -> Result<String, InputError> {
     match action {
-        FitAction::Demand(args) => demand(args),
-        FitAction::Usl(args) => usl(args),
+        FitAction::Demand(args) => demand(args, width),
+        FitAction::Usl(args) => usl(args, width),
     }
 }
 
@@ -30,7 +30,7 @@ fn write(flag: &str, path: &str, text: &str) -> Result<(), InputError> {
 }
 
 /// `fit demand`: one record per tier.
-pub fn demand(args: &FitDemandArgs) -> Result<String, InputError> {
+pub fn demand(args: &FitDemandArgs, width: Option<usize>) -> Result<String, InputError> {
     let path = measurements_path(
         &args.measurements,
         "a CSV of tier,cores,throughput_per_s,utilization windows, or a Prometheus query_range export",
@@ -52,8 +52,9 @@ pub fn demand(args: &FitDemandArgs) -> Result<String, InputError> {
             "Service demand per request by the Utilization Law U = U0 + X·D/c, {} interval, from {path}",
             percent(CONFIDENCE)
         )),
+        drop_order: Vec::new(),
     };
-    let mut text = render(&records, args.output.format, &view);
+    let mut text = render(&records, args.output.format, &view, width);
     if let (Format::Table, Some(out)) = (args.output.format, &args.emit_workload) {
         text.push_str(&format!("workload fragment written to {out}\n"));
     }
@@ -104,7 +105,7 @@ pub fn demand_record(e: &TierEstimate) -> Record {
 }
 
 /// `fit usl`: one record, and with `--plot` the SVG.
-pub fn usl(args: &FitUslArgs) -> Result<String, InputError> {
+pub fn usl(args: &FitUslArgs, width: Option<usize>) -> Result<String, InputError> {
     let path = measurements_path(
         &args.measurements,
         "a CSV of concurrency,throughput_per_s rows from a load test",
@@ -119,8 +120,13 @@ pub fn usl(args: &FitUslArgs) -> Result<String, InputError> {
         write("--plot", out, &svg)?;
     }
     Ok(match args.output.format {
-        Format::Table => render(&[usl_table_record(&fitted)], Format::Table, &TableView::default()),
-        format => render(&[usl_record(&fitted)], format, &TableView::default()),
+        Format::Table => render(
+            &[usl_table_record(&fitted)],
+            Format::Table,
+            &TableView::default(),
+            width,
+        ),
+        format => render(&[usl_record(&fitted)], format, &TableView::default(), width),
     })
 }
 

@@ -2,7 +2,7 @@
 //! within the targets), what breaks above it and what it costs there.
 
 use super::plan::load;
-use super::sweep::{plot_sweep, write_plot};
+use super::sweep::{check_plot_path, plot_sweep, write_plot};
 use crate::ceiling::{ceilings, Limit, StageCeiling};
 use crate::cli::LadderArgs;
 use crate::error::InputError;
@@ -25,6 +25,9 @@ pub struct LadderOutput {
 
 /// Searches every stage's ceilings (and draws the picture with `--plot`).
 pub fn run(args: &LadderArgs) -> Result<LadderOutput, InputError> {
+    if let Some(path) = &args.plot {
+        check_plot_path(path)?;
+    }
     let loaded = load(&args.input, None)?;
     let inputs = loaded.inputs();
     let found = ceilings(&inputs, &loaded.shown_stages())?;
@@ -46,9 +49,15 @@ pub fn run(args: &LadderArgs) -> Result<LadderOutput, InputError> {
         view: TableView {
             columns: Vec::new(),
             title: Some(title),
+            drop_order: DROP_ORDER.to_vec(),
         },
     })
 }
+
+/// The columns a narrow ladder table drops, first to last: the servers,
+/// then the cost at the ceiling (the stage, its ceiling and why it breaks
+/// stay).
+pub const DROP_ORDER: [&str; 2] = ["servers_there", "cost_there_usd_per_month"];
 
 /// One stage, every field: SI units, nulls where there is no ceiling.
 pub fn record(c: &StageCeiling) -> Record {
@@ -56,7 +65,7 @@ pub fn record(c: &StageCeiling) -> Record {
     Record::new()
         .text("stage", &c.stage)
         .int("stage_order", c.order)
-        .opt_float("ceiling_users", Unit::Count, c.targets.users())
+        .opt_count("ceiling_users", c.targets.users())
         .boolean("ceiling_above_range", c.targets.beyond_range())
         .text("ceiling_reason", c.targets_reason())
         .text("breaking_tier", c.targets.breaking_tier())
@@ -68,7 +77,7 @@ pub fn record(c: &StageCeiling) -> Record {
         )
         .opt_float("ceiling_availability", Unit::Fraction, at.map(|p| p.availability))
         .opt_float("ceiling_usd_per_month", Unit::Usd, at.map(|p| p.usd_per_month))
-        .opt_float("capacity_ceiling_users", Unit::Count, c.capacity.users())
+        .opt_count("capacity_ceiling_users", c.capacity.users())
         .boolean("capacity_above_range", c.capacity.beyond_range())
         .text("capacity_reason", c.capacity_reason())
 }

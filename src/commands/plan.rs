@@ -188,6 +188,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         let view = TableView {
             columns: FAIL_COLUMNS.to_vec(),
             title: Some(title),
+            drop_order: FAIL_DROP_ORDER.to_vec(),
         };
         return Ok(PlanOutput {
             records: failure_records(&plans, &shown, &args.fail)?,
@@ -200,6 +201,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         let view = TableView {
             columns: TIER_COLUMNS.to_vec(),
             title: Some(title),
+            drop_order: TIER_DROP_ORDER.to_vec(),
         };
         return Ok(PlanOutput {
             records: tier_records,
@@ -222,6 +224,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
     let view = TableView {
         columns: STAGE_COLUMNS.to_vec(),
         title: Some(format!("{title}\n{}", recommendation(&all_plans, &loaded.targets))),
+        drop_order: STAGE_DROP_ORDER.to_vec(),
     };
     let tiers_below = (plans.len() == 1).then_some(tier_records);
     let failures_below = (plans.len() == 1).then(|| {
@@ -303,6 +306,9 @@ pub const FAIL_COLUMNS: [&str; 8] = [
     "detail",
 ];
 
+/// What-if columns a narrow table drops first.
+pub const FAIL_DROP_ORDER: [&str; 3] = ["user_p99_s", "recovery_s", "usd_per_hour"];
+
 /// One stage with one part down.
 pub fn failure_record(p: &StagePlan, f: &WhatIf) -> Record {
     Record::new()
@@ -351,6 +357,20 @@ const STAGE_COLUMNS: [&str; 11] = [
     "reason",
 ];
 
+/// The stage columns a narrow table drops, first to last: `recommended`
+/// (the line above the table names the recommended stage), `bottleneck`,
+/// `user_p99_s` (the target is on the server-side p99, still shown),
+/// `meets_slo` (a stage that misses has a note saying why),
+/// `ceiling_users` (`scaleplan ladder` has it), then `servers`.
+pub const STAGE_DROP_ORDER: [&str; 6] = [
+    "recommended",
+    "bottleneck",
+    "user_p99_s",
+    "meets_slo",
+    "ceiling_users",
+    "servers",
+];
+
 pub const TIER_COLUMNS: [&str; 11] = [
     "stage",
     "tier",
@@ -365,17 +385,39 @@ pub const TIER_COLUMNS: [&str; 11] = [
     "reason",
 ];
 
+/// The tier columns a narrow table drops, first to last: `feasible` (an
+/// infeasible tier has a note saying why), `availability`,
+/// `arrival_rate_per_s`, `instance`, `utilization`, then `usd_per_month`.
+pub const TIER_DROP_ORDER: [&str; 6] = [
+    "feasible",
+    "availability",
+    "arrival_rate_per_s",
+    "instance",
+    "utilization",
+    "usd_per_month",
+];
+
+/// The tiers under a one-stage table: the tier columns without the stage,
+/// which the table above names.
+pub fn tiers_below_view() -> TableView {
+    TableView {
+        columns: TIER_COLUMNS.iter().copied().filter(|c| *c != "stage").collect(),
+        title: None,
+        drop_order: TIER_DROP_ORDER.to_vec(),
+    }
+}
+
 /// One stage's record; `ceiling` adds `ceiling_users` (null when the
-/// stage never meets the targets or the search failed; 1e12, a lower
-/// bound, when it still meets them there) and `ceiling_reason`.
+/// stage never meets the targets or the search failed; `ceiling::MAX_USERS`,
+/// a lower bound, when it still meets them there) and `ceiling_reason`.
 pub fn stage_record(p: &StagePlan, ceiling: Result<&StageCeiling, InputError>) -> Record {
     let (ceiling_users, ceiling_reason) = match ceiling {
         Ok(c) => (c.targets.users(), c.targets_reason()),
         Err(e) => (None, format!("the ceiling search failed: {e}")),
     };
     Record::new()
-        .float("users", Unit::Count, p.users)
-        .float("dau", Unit::Count, p.dau)
+        .count("users", p.users)
+        .count("dau", p.dau)
         .text("stage", &p.id)
         .int("stage_order", p.order)
         .float("peak_rate_per_s", Unit::PerSecond, p.peak_rate_per_s)
@@ -409,7 +451,7 @@ pub fn stage_record(p: &StagePlan, ceiling: Result<&StageCeiling, InputError>) -
         .text("sized_for", &p.sized_for)
         .text("survives", p.survives().join(", "))
         .text("breaks_on", p.breaks_on().join(", "))
-        .opt_float("ceiling_users", Unit::Count, ceiling_users)
+        .opt_count("ceiling_users", ceiling_users)
         .text("ceiling_reason", ceiling_reason)
 }
 
@@ -426,7 +468,7 @@ pub fn tier_record(p: &StagePlan, t: &TierPlan) -> Record {
     let queue = t.busiest_queue();
     let timed = t.feasible;
     Record::new()
-        .float("users", Unit::Count, p.users)
+        .count("users", p.users)
         .text("stage", &p.id)
         .int("stage_order", p.order)
         .text("tier", &t.name)
@@ -445,7 +487,7 @@ pub fn tier_record(p: &StagePlan, t: &TierPlan) -> Record {
             t.response_quantile_s(0.99).filter(|_| timed),
         )
         .float("usd_per_month", Unit::Usd, t.usd_per_month)
-        .float("availability", Unit::Fraction, 1.0 - t.unavailability)
+        .float("availability", Unit::Fraction, availability(t.unavailability))
         .boolean("spof", t.spof)
         .boolean("feasible", t.feasible)
         .text("reason", &t.reason)
@@ -460,4 +502,15 @@ pub fn tier_record(p: &StagePlan, t: &TierPlan) -> Record {
             Unit::Count,
             t.sticky.map(|s| s.sessions_per_server),
         )
+}
+
+/// `1 − unavailability`, but never exactly 1 when the tier can fail: a
+/// tier whose downtime rounds away in floating point is shown as the
+/// largest value below 1 (`>99.9999999%`), not as 100 %.
+fn availability(unavailability: f64) -> f64 {
+    if unavailability > 0.0 {
+        (1.0 - unavailability).min(1.0 - f64::EPSILON / 2.0)
+    } else {
+        1.0 - unavailability
+    }
 }

@@ -4,7 +4,7 @@ use crate::cli::QueueArgs;
 use crate::error::InputError;
 use crate::queueing::sizing::{violation, PercentileTarget};
 use crate::queueing::{size, Constraints, Farm, FarmMetrics};
-use crate::report::{Record, Unit};
+use crate::report::{format_plain, Record, Unit};
 
 /// Utilization ceiling applied when sizing without `--max-util` (DESIGN §3).
 pub const DEFAULT_MAX_UTILIZATION: f64 = 0.7;
@@ -79,8 +79,8 @@ fn evaluate(farm: &Farm, constraints: &Constraints, servers: u64) -> Result<(u64
 
 fn unstable_reason(farm: &Farm, m: &FarmMetrics) -> String {
     format!(
-        "unstable: offered load {:.4} Erlangs is at or above the {} of {}; the least stable count is {}",
-        m.offered_load_erlangs,
+        "unstable: offered load {} Erlangs is at or above the {} of {}; the least stable count is {}",
+        format_plain(m.offered_load_erlangs),
         counted(m.cores, "core"),
         counted(m.servers, "server"),
         counted(farm.least_stable_servers(), "server")

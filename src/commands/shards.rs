@@ -6,7 +6,7 @@
 use super::Calculation;
 use crate::cli::{ShardCapacity, ShardsArgs};
 use crate::error::InputError;
-use crate::quantity::{format_bytes, format_percent, format_rate};
+use crate::quantity::{format_bytes, format_percent, format_rate, SECONDS_PER_MONTH};
 use crate::report::{Record, Unit};
 use crate::sharding::{
     estimate, size_to, skew, Ceiling, Layout, Placement, ShardEstimate, ShardFit, ShardInput, SizeTarget, Sizing,
@@ -225,7 +225,7 @@ fn record(
     Record::new()
         .opt_int("shards", shards)
         .int("keys", layout.keys)
-        .float("zipf_s", Unit::Plain, layout.zipf_s)
+        .float("zipf_exponent", Unit::Plain, layout.zipf_s)
         .text("placement", layout.placement.as_str())
         .opt_int("vnodes", layout.ring_vnodes())
         .opt_float("skew", Unit::Plain, e.map(|e| e.skew))
@@ -236,5 +236,9 @@ fn record(
         .opt_float("moved_fraction", Unit::Fraction, e.and_then(|e| e.moved_fraction))
         .opt_float("moved_bytes", Unit::Bytes, e.and_then(|e| e.moved_bytes))
         .opt_float("move_time_s", Unit::Seconds, e.and_then(|e| e.move_time_s))
-        .opt_float("months_to_full", Unit::Plain, e.and_then(|e| e.months_to_full))
+        .opt_float(
+            "time_to_full_s",
+            Unit::Seconds,
+            e.and_then(|e| e.months_to_full).map(|m| m * SECONDS_PER_MONTH),
+        )
 }

@@ -27,6 +27,9 @@ pub struct SweepOutput {
 
 /// Plans every stage at every count (and draws the picture with `--plot`).
 pub fn run(args: &SweepArgs) -> Result<SweepOutput, InputError> {
+    if let Some(path) = &args.plot {
+        check_plot_path(path)?;
+    }
     let loaded = load(&args.input, None)?;
     let users = args.users.values(args.points, DEFAULT_POINTS)?;
     let progress = Progress::new(users.len());
@@ -62,23 +65,25 @@ pub fn run(args: &SweepArgs) -> Result<SweepOutput, InputError> {
         format_duration(t.p99_s),
         format_percent(t.availability)
     );
-    let columns: Vec<&'static str> = if args.all_stages {
-        ALL_STAGES_COLUMNS.to_vec()
+    let (columns, drop_order): (Vec<&'static str>, Vec<&'static str>) = if args.all_stages {
+        (ALL_STAGES_COLUMNS.to_vec(), ALL_STAGES_DROP_ORDER.to_vec())
     } else {
         // The reason column is for counts where no stage fits; when every
         // count has one, it would stand empty.
         let any_reason = points.iter().any(|p| p.recommended().is_none());
-        RECOMMENDED_COLUMNS
+        let columns = RECOMMENDED_COLUMNS
             .iter()
             .copied()
             .filter(|c| any_reason || *c != "reason")
-            .collect()
+            .collect();
+        (columns, RECOMMENDED_DROP_ORDER.to_vec())
     };
     Ok(SweepOutput {
         records,
         view: TableView {
             columns,
             title: Some(title),
+            drop_order,
         },
     })
 }
@@ -93,6 +98,15 @@ const RECOMMENDED_COLUMNS: [&str; 8] = [
     "usd_per_month",
     "reason",
 ];
+
+/// The columns a narrow table of recommended stages drops, first to
+/// last: `user_p99_s`, `availability`, then `servers`.
+pub const RECOMMENDED_DROP_ORDER: [&str; 3] = ["user_p99_s", "availability", "servers"];
+
+/// The columns a narrow `--all-stages` table drops, first to last:
+/// `bottleneck`, `feasible` (an infeasible stage shows no p99),
+/// `meets_slo`, `servers`, then `availability`.
+pub const ALL_STAGES_DROP_ORDER: [&str; 5] = ["bottleneck", "feasible", "meets_slo", "servers", "availability"];
 
 const ALL_STAGES_COLUMNS: [&str; 10] = [
     "users",
@@ -112,7 +126,7 @@ pub fn row(users: f64, plan: Option<&StagePlan>, no_stage_reason: String) -> Rec
     // Figures of a stage that cannot carry the load are null, as in `plan`.
     let ran = plan.filter(|p| p.feasible);
     Record::new()
-        .float("users", Unit::Count, users)
+        .count("users", users)
         .opt_text("stage", plan.map(|p| p.id.clone()))
         .opt_int("stage_order", plan.map(|p| p.order))
         .opt_int("servers", plan.map(|p| p.servers))
@@ -137,6 +151,27 @@ pub fn plot_sweep(points: &[SweepPoint], ceilings: &[StageCeiling], targets: &Ta
         availability_target: targets.availability,
     };
     ladder_svg(&picture).map_err(|e| InputError::flag("--plot", e))
+}
+
+/// The picture is SVG only: a path not ending in `.svg` (`out.png`) is
+/// refused before any planning, with the way to a PNG. (Rendering PNG in
+/// the binary would need a rasterizer and fonts found on the machine; a
+/// PNG without its labels would be worse than none.)
+pub fn check_plot_path(path: &str) -> Result<(), InputError> {
+    let svg = std::path::Path::new(path)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    if svg {
+        return Ok(());
+    }
+    let stem = std::path::Path::new(path).with_extension("");
+    let stem = stem.to_string_lossy();
+    Err(InputError::flag(
+        "--plot",
+        format!(
+            "\"{path}\": the picture is written as SVG only; give a .svg file such as {stem}.svg (for a PNG: rsvg-convert {stem}.svg -o {stem}.png)"
+        ),
+    ))
 }
 
 /// Writes the SVG; an unwritable path is an error naming the flag.

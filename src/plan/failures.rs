@@ -219,12 +219,11 @@ impl StageContext<'_> {
             _ => self.farm_queue(t, dc, &t.streams, self.loads[dc].normal, n - 1),
         };
         let survives = self.holds(queue.as_ref());
-        let mut detail = format!(
-            "one of {n} {} servers down: the other {} at {}",
-            t.name,
-            n - 1,
-            queue.map_or("saturation".into(), |q| format_percent(q.utilization()))
-        );
+        let busy = queue.map_or("saturation".into(), |q| format_percent(q.utilization()));
+        let mut detail = match n - 1 {
+            1 => format!("one of 2 {} servers down: the other at {busy}", t.name),
+            left => format!("one of {n} {} servers down: the other {left} at {busy}", t.name),
+        };
         if let Some(s) = t.sticky {
             detail.push_str(&format!(
                 "; its {} sessions are lost",
@@ -323,7 +322,8 @@ impl StageContext<'_> {
         let mut during: Vec<TierPlan> = tiers.iter().filter(|t| t.kind != TierKind::Cache).cloned().collect();
         let mut survives = true;
         let mut notes = Vec::new();
-        for t in during.iter_mut().filter(|t| reads_db(t.kind)) {
+        let serves_reads = |t: &&mut TierPlan| reads_db(t.kind) && t.streams.iter().any(|s| s.service_s == read_s);
+        for t in during.iter_mut().filter(serves_reads) {
             let streams: Vec<Stream> = t
                 .streams
                 .iter()
@@ -395,8 +395,8 @@ impl StageContext<'_> {
         let w = self.w();
         let moved = 1.0 - self.loads.iter().map(|l| l.normal).fold(0.0, f64::max);
         let detail = format!(
-            "the other data center takes its users (up to {} of them), who now pay a {} round trip",
-            format_percent(self.loads.iter().map(|l| l.failover).fold(0.0, f64::max)),
+            "the other data centers take its users ({} of all users move), who now pay a {} round trip",
+            format_percent(moved),
             format_duration(w.client_rtt_far_s)
         );
         let rtts = vec![(1.0 - moved, w.client_rtt_near_s), (moved, w.client_rtt_far_s)];
@@ -443,11 +443,15 @@ impl StageContext<'_> {
         let promoted = primary.busiest_queue().map(|q| q.utilization()).unwrap_or(0.0);
         let queue = (n > 1).then(|| self.replica_queue(replica, n, n - 1)).flatten();
         let survives = promoted <= self.targets().failover_util && (n <= 1 || self.holds(queue.as_ref()));
+        let others = match n.saturating_sub(1) {
+            0 => "no replica is left for the reads".to_string(),
+            1 => "the other replica takes the reads".to_string(),
+            k => format!("the other {k} replicas take the reads"),
+        };
         let detail = format!(
-            "a replica is promoted after {} and takes the writes at {}; the other {} replicas take the reads{}",
+            "a replica is promoted after {} and takes the writes at {}; {others}{}",
             format_duration(PROMOTION_S),
             format_percent(promoted),
-            n.saturating_sub(1),
             queue.map_or(String::new(), |q| format!(" at {}", format_percent(q.utilization())))
         );
         let mut what = WhatIf::new("primary", survives && n > 1, detail);

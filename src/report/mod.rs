@@ -4,6 +4,9 @@
 mod csv;
 mod json;
 mod table;
+pub mod wrap;
+
+pub use table::plain as format_plain;
 
 use std::str::FromStr;
 
@@ -77,6 +80,18 @@ impl Record {
         }
     }
 
+    /// A count of things (users, keys): a whole number in every format,
+    /// rounded to the nearest; shown as `15.5M` in a table. A count that
+    /// is not finite becomes `Null`; a negative one, 0.
+    pub fn count(self, name: &'static str, value: f64) -> Record {
+        self.opt_count(name, Some(value))
+    }
+
+    pub fn opt_count(self, name: &'static str, value: Option<f64>) -> Record {
+        let whole = value.filter(|v| v.is_finite()).map(|v| v.round().max(0.0) as u64);
+        self.push(name, Unit::Count, whole.map_or(Value::Null, Value::Int))
+    }
+
     pub fn int(self, name: &'static str, value: u64) -> Record {
         self.push(name, Unit::Whole, Value::Int(value))
     }
@@ -136,12 +151,22 @@ pub struct TableView {
     pub columns: Vec<&'static str>,
     /// A title printed above the table.
     pub title: Option<String>,
+    /// Columns a reader can do without, in the order they leave a table
+    /// too wide for its width (after long texts have moved to notes).
+    pub drop_order: Vec<&'static str>,
 }
 
 /// Renders records in the chosen format. Output ends with a newline.
-pub fn render(records: &[Record], format: Format, view: &TableView) -> String {
+///
+/// `width` is the most characters a table line may take (`None`: no
+/// limit, every column on one row). A table wider than that first moves
+/// its long texts (reasons) below it as numbered notes keyed from a
+/// `note` column, then drops the view's `drop_order` columns one by one,
+/// then wraps cells; titles and notes wrap at spaces. Machine formats
+/// ignore the width.
+pub fn render(records: &[Record], format: Format, view: &TableView, width: Option<usize>) -> String {
     match format {
-        Format::Table => table::render(records, view),
+        Format::Table => table::render(records, view, width),
         Format::Csv => csv::render(records, b','),
         Format::Tsv => csv::render(records, b'\t'),
         Format::Json => json::render(records),
