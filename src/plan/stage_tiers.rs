@@ -89,6 +89,14 @@ impl StageContext<'_> {
         let replica_tier = self.stage.tier(TierKind::DbReplica);
         let mut best: Option<DbOption> = None;
         for inst in self.family(tier)? {
+            // Every option costs at least its primary: once that alone
+            // exceeds the cheapest feasible option, larger ones cannot win.
+            if best
+                .as_ref()
+                .is_some_and(|b| b.feasible && cost::instances_usd_per_month(inst, 1.0) >= b.usd_per_month)
+            {
+                break;
+            }
             let option = self.db_option(tier, replica_tier, inst)?;
             let better = match &best {
                 None => true,

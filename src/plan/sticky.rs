@@ -32,6 +32,28 @@ pub struct Sticky {
 /// share(N) = E[max_j L_j] = skew(N)/N      (sharding::skew, hash placement)
 /// ```
 pub fn hottest_share(users: f64, zipf_s: f64, servers: u64) -> f64 {
+    // Sizing asks for the same few counts again and again (each candidate
+    // of the search, the k of k-of-n, the what-ifs): remember them. A pure
+    // function of its inputs, so a per-thread memo changes no answer.
+    thread_local! {
+        static MEMO: std::cell::RefCell<Vec<((u64, u64, u64), f64)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let key = (users.to_bits(), zipf_s.to_bits(), servers);
+    if let Some(hit) = MEMO.with(|m| m.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
+        return hit;
+    }
+    let share = compute_hottest_share(users, zipf_s, servers);
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= 256 {
+            m.clear();
+        }
+        m.push((key, share));
+    });
+    share
+}
+
+fn compute_hottest_share(users: f64, zipf_s: f64, servers: u64) -> f64 {
     let layout = Layout {
         keys: users.max(1.0) as u64,
         zipf_s,
