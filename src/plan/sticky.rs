@@ -36,7 +36,7 @@ pub fn hottest_share(users: f64, zipf_s: f64, servers: u64) -> f64 {
     // of the search, the k of k-of-n, the what-ifs): remember them. A pure
     // function of its inputs, so a per-thread memo changes no answer.
     thread_local! {
-        static MEMO: std::cell::RefCell<Vec<((u64, u64, u64), f64)>> = const { std::cell::RefCell::new(Vec::new()) };
+        static MEMO: std::cell::RefCell<Vec<(ShareKey, f64)>> = const { std::cell::RefCell::new(Vec::new()) };
     }
     let key = (users.to_bits(), zipf_s.to_bits(), servers);
     if let Some(hit) = MEMO.with(|m| m.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
@@ -62,6 +62,9 @@ fn compute_hottest_share(users: f64, zipf_s: f64, servers: u64) -> f64 {
     };
     skew(&layout, servers.max(1)).map_or(1.0, |s| s.hottest_shard_share)
 }
+
+/// (users, Zipf exponent, servers) as bits: one remembered share.
+type ShareKey = (u64, u64, u64);
 
 /// Inputs of a sticky farm in one data center.
 pub struct StickyFarm<'a> {
