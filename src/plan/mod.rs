@@ -285,8 +285,8 @@ pub struct Knobs {
 }
 
 /// Bisection steps on the path utilization for a p99 target (the ceiling
-/// is then known to 2⁻²⁰ of `max_util`).
-const P99_STEPS: usize = 20;
+/// is then known to 2⁻¹² of `max_util`, 0.02 %).
+const P99_STEPS: usize = 12;
 /// The lowest path utilization tried, as a share of `max_util`: if the p99
 /// misses even there, the target is out of reach by adding servers.
 const P99_FLOOR_SHARE: f64 = 0.01;

@@ -79,7 +79,7 @@ pub struct StickyFarm<'a> {
 }
 
 /// Cap on the search (a farm this large is a modelling error elsewhere).
-const MAX_SERVERS: u64 = 10_000_000;
+const MAX_SERVERS: u64 = 1_000_000_000;
 
 /// The least server count whose hottest server stays `≤ u_max` at the
 /// normal rate and `≤ u_failover` at the failover rate, and, with N+1, whose
@@ -105,7 +105,8 @@ pub fn size_sticky(farm: &StickyFarm, targets: &Targets, start: u64) -> Result<D
         }
         Ok(None)
     };
-    let (servers, reason) = match least_count(start.max(1), MAX_SERVERS, violation)? {
+    let guess = skewed_guess(farm.users, farm.zipf_s, start.max(1));
+    let (servers, reason) = match least_from_guess(start.max(1), guess, violation)? {
         Least::Found(n) => (n, String::new()),
         Least::Capped { at, violation } => (
             at,
@@ -134,10 +135,39 @@ pub fn size_sticky(farm: &StickyFarm, targets: &Targets, start: u64) -> Result<D
 pub fn needed_servers(users: f64, zipf_s: f64, load_cores: f64, cores_per_server: f64, ceiling: f64, n: u64) -> u64 {
     let violation =
         |m: u64| Ok::<_, ()>((hottest_share(users, zipf_s, m) * load_cores > ceiling * cores_per_server).then_some(()));
-    match least_count(1, n.max(1), violation) {
-        Ok(Least::Found(m)) => m,
+    // An even split needs at least this many; pinning needs more.
+    let even = ((load_cores / (ceiling * cores_per_server)).ceil() as u64).clamp(1, n.max(1));
+    match least_from_guess(even, skewed_guess(users, zipf_s, even), violation) {
+        Ok(Least::Found(m)) => m.min(n.max(1)),
         _ => n.max(1),
     }
+}
+
+/// Where the least pinned count probably is: the even-split count `even`
+/// times the skew at it (`N·E[max share]`, slowly varying in `N`).
+fn skewed_guess(users: f64, zipf_s: f64, even: u64) -> u64 {
+    let skew = even as f64 * hottest_share(users, zipf_s, even);
+    ((even as f64 * skew).ceil() as u64).max(even)
+}
+
+/// The least count `≥ floor` with no violation (monotone), searched from
+/// `guess`: down one at a time while the count below still passes, or up
+/// by galloping from the first failure. A good guess costs a few
+/// evaluations of the (costly) hottest share instead of a search from
+/// `floor`.
+fn least_from_guess<V, E>(
+    floor: u64,
+    guess: u64,
+    mut violation: impl FnMut(u64) -> Result<Option<V>, E>,
+) -> Result<Least<V>, E> {
+    let mut n = guess.max(floor).min(MAX_SERVERS.max(floor));
+    if violation(n)?.is_some() {
+        return least_count(n + 1, MAX_SERVERS, violation);
+    }
+    while n > floor && violation(n - 1)?.is_none() {
+        n -= 1;
+    }
+    Ok(Least::Found(n))
 }
 
 #[cfg(test)]
