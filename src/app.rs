@@ -16,12 +16,10 @@ pub fn run(cli: &Cli) -> Result<String, InputError> {
         Command::Plan(args) => {
             let output = commands::plan::run(args)?;
             let mut out = render(&output.records, args.output.format, &output.view);
-            if let (Format::Table, Some(tiers)) = (args.output.format, output.tiers_below) {
-                let tier_view = TableView {
-                    columns: commands::plan::TIER_COLUMNS.to_vec(),
-                    title: None,
-                };
-                out.push_str(&render(&tiers, Format::Table, &tier_view));
+            if args.output.format == Format::Table {
+                for (records, view) in &output.below {
+                    out.push_str(&render(records, Format::Table, view));
+                }
             }
             Ok(out)
         }

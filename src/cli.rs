@@ -3,6 +3,7 @@
 //! and `9:1` read as people write them.
 
 use crate::cache::Policy;
+use crate::cost::Commitment;
 use crate::quantity::{
     parse_bytes, parse_bytes_per_s, parse_count, parse_duration_s, parse_fraction, parse_rate_per_s,
     parse_read_fraction, parse_whole,
@@ -151,8 +152,8 @@ pub struct PlanArgs {
     pub users: Option<f64>,
     #[command(flatten)]
     pub input: InputArgs,
-    /// One record per stage, or one per stage and tier.
-    #[arg(long, value_name = "LEVEL", default_value = "stage", allow_hyphen_values = true, value_parser = ["stage", "tier"])]
+    /// One record per stage, one per stage and tier, or one per stage and bill line (cost).
+    #[arg(long, value_name = "LEVEL", default_value = "stage", allow_hyphen_values = true, value_parser = ["stage", "tier", "cost"])]
     pub level: String,
     #[command(flatten)]
     pub output: OutputArgs,
@@ -197,6 +198,9 @@ pub struct InputArgs {
     /// Unit prices (CSV with the header of data/prices.csv).
     #[arg(long, value_name = "FILE")]
     pub prices: Option<String>,
+    /// Price instances on demand, or at the catalog's 1- or 3-year committed rate.
+    #[arg(long, value_name = "TERM", default_value = "on-demand")]
+    pub commitment: Commitment,
     /// Plan this stage model file instead of the built-in ladder (repeatable).
     #[arg(long = "model", value_name = "FILE")]
     pub models: Vec<String>,

@@ -92,6 +92,10 @@ pub struct Workload {
     pub hop_latency_s: f64,
     #[serde(deserialize_with = "input::bytes")]
     pub log_bytes_per_request: f64,
+    /// Monitoring metrics kept per running server (billed per metric-month
+    /// where a stage adds monitoring).
+    #[serde(deserialize_with = "input::count")]
+    pub metrics_per_server: f64,
 }
 
 const SECONDS_PER_DAY: f64 = 86_400.0;

@@ -7,7 +7,7 @@ use crate::cost::{Catalog, Prices};
 use crate::error::InputError;
 use crate::input::read_file;
 use crate::model::Stage;
-use crate::plan::{plan, Inputs, StagePlan, TierPlan};
+use crate::plan::{plan, BillLine, Inputs, StagePlan, TierPlan};
 use crate::quantity::{format_count, format_duration, format_percent, format_rate, format_usd};
 use crate::report::{Record, TableView, Unit};
 use crate::workload::{Targets, Workload};
@@ -81,6 +81,9 @@ pub fn load(args: &InputArgs, users: Option<f64>) -> Result<Loaded, InputError> 
         }
         None => Catalog::builtin(),
     };
+    let catalog = catalog
+        .with_commitment(args.commitment)
+        .map_err(|e| InputError::flag("--commitment", e))?;
     let prices = match &args.prices {
         Some(path) => Prices::parse(&read_file("--prices", path)?, path).map_err(|e| InputError::new(e.to_string()))?,
         None => Prices::builtin(),
@@ -147,11 +150,11 @@ fn stages(args: &InputArgs) -> Result<Vec<Stage>, InputError> {
 }
 
 /// What `plan` prints: the records, the table view, and (one stage in a
-/// table) that stage's tiers below it.
+/// table) that stage's tiers and bill below it.
 pub struct PlanOutput {
     pub records: Vec<Record>,
     pub view: TableView,
-    pub tiers_below: Option<Vec<Record>>,
+    pub below: Vec<(Vec<Record>, TableView)>,
 }
 
 /// Plans and builds the records.
@@ -184,7 +187,18 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         return Ok(PlanOutput {
             records: tier_records,
             view,
-            tiers_below: None,
+            below: Vec::new(),
+        });
+    }
+    if args.level == "cost" {
+        let view = TableView {
+            columns: COST_COLUMNS.to_vec(),
+            title: Some(title),
+        };
+        return Ok(PlanOutput {
+            records: plans.iter().flat_map(cost_records).collect(),
+            view,
+            below: Vec::new(),
         });
     }
     // A search that fails (a workload that cannot be planned at one user)
@@ -202,12 +216,33 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         columns: STAGE_COLUMNS.to_vec(),
         title: Some(format!("{title}\n{}", recommendation(&all_plans, &loaded.targets))),
     };
-    let tiers_below = (plans.len() == 1).then_some(tier_records);
+    let below = match plans.as_slice() {
+        [one] => one_stage_below(one, tier_records),
+        _ => Vec::new(),
+    };
     Ok(PlanOutput {
         records: stage_records,
         view,
-        tiers_below,
+        below,
     })
+}
+
+/// Under one stage's table: its tiers, then its bill.
+fn one_stage_below(p: &StagePlan, tier_records: Vec<Record>) -> Vec<(Vec<Record>, TableView)> {
+    let tiers = TableView {
+        columns: TIER_COLUMNS.to_vec(),
+        title: None,
+    };
+    let mut below = vec![(tier_records, tiers)];
+    let bill = cost_records(p);
+    if !bill.is_empty() {
+        let view = TableView {
+            columns: COST_COLUMNS.to_vec(),
+            title: Some(format!("bill of {}: {} a month", p.id, format_usd(p.usd_per_month))),
+        };
+        below.push((bill, view));
+    }
+    below
 }
 
 /// The line that names the recommended stage above the table.
@@ -254,6 +289,39 @@ pub const TIER_COLUMNS: [&str; 11] = [
     "feasible",
     "reason",
 ];
+
+/// What the table of `--level cost` shows.
+pub const COST_COLUMNS: [&str; 7] = [
+    "stage",
+    "tier",
+    "line",
+    "quantity",
+    "unit",
+    "usd_per_unit",
+    "usd_per_month",
+];
+
+/// One record per line of a stage's bill; none for an infeasible stage
+/// (no such system runs, so it has no bill; its `usd_per_month` is null).
+pub fn cost_records(p: &StagePlan) -> Vec<Record> {
+    match p.feasible {
+        true => p.bill.iter().map(|line| cost_record(p, line)).collect(),
+        false => Vec::new(),
+    }
+}
+
+fn cost_record(p: &StagePlan, line: &BillLine) -> Record {
+    Record::new()
+        .float("users", Unit::Count, p.users)
+        .text("stage", &p.id)
+        .int("stage_order", p.order)
+        .text("line", &line.line)
+        .text("tier", &line.tier)
+        .float("quantity", Unit::Plain, line.quantity)
+        .text("unit", line.unit)
+        .float("usd_per_unit", Unit::Plain, line.usd_per_unit)
+        .float("usd_per_month", Unit::Usd, line.usd_per_month)
+}
 
 /// One stage's record; `ceiling` adds `ceiling_users` (null when the
 /// stage never meets the targets or the search failed; 1e12, a lower

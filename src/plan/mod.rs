@@ -5,12 +5,14 @@
 //! (§5) → every tier sized per data center (§3, §6) → end-to-end latency
 //! (§4) → availability and SPOFs (§7) → monthly cost (§8) → verdict.
 
+mod bill;
 mod demand;
 mod paths;
 mod stage_tiers;
 mod tiers;
 mod verdict;
 
+pub use bill::{total_usd, BillLine, QUEUE_MESSAGES_PER_JOB};
 pub use demand::{daily_profile, Rates, Stream};
 pub use tiers::{dc_loads, DcLoad};
 
@@ -19,7 +21,7 @@ use crate::cache::{Policy, Popularity};
 use crate::cost::{self, Catalog, Instance, Prices};
 use crate::error::InputError;
 use crate::latency::{Class, Visit};
-use crate::model::{Scale, Stage, Tier, TierKind, DEFAULT_MAX_DB_STORAGE_BYTES};
+use crate::model::{DbHosting, Scale, Stage, Tier, TierKind};
 use crate::queueing::{Balancer, Mmc};
 use crate::workload::{Targets, Workload};
 use demand::streams;
@@ -57,6 +59,10 @@ pub struct TierPlan {
     pub streams: Vec<Stream>,
     /// Queues a request joins at normal peak load, one per data center.
     pub queues: Vec<Mmc>,
+    /// The tier's bill lines: its servers (a database tier's storage, a
+    /// load balancer's hours and data).
+    pub lines: Vec<BillLine>,
+    /// The sum of `lines`.
     pub usd_per_month: f64,
     /// `1 − A` of this tier in one data center.
     pub unavailability: f64,
@@ -135,9 +141,11 @@ pub struct StagePlan {
     pub p99_response_s: Option<f64>,
     /// p99 a user sees: server side plus the client's round trip.
     pub user_p99_s: Option<f64>,
+    /// The sum of `bill`.
     pub usd_per_month: f64,
-    /// Cost lines that are not servers: (name, USD per month).
-    pub other_costs: Vec<(String, f64)>,
+    /// Every line of the monthly bill: each tier's, then the stage's own
+    /// (egress, CDN, inter-DC transfer, queue messages, logs, metrics).
+    pub bill: Vec<BillLine>,
     pub usd_per_million_requests: Option<f64>,
     pub usd_per_dau_month: Option<f64>,
     pub availability: f64,
@@ -392,6 +400,27 @@ impl<'a> StageContext<'a> {
         format!("model `{}` tier `{}`", self.stage.id, tier.name)
     }
 
+    /// The catalog name a model's instance or family goes by: a managed
+    /// database tier is priced as the provider's `db.` rows.
+    fn catalog_name(&self, tier: &Tier, name: &str) -> String {
+        let database = matches!(
+            tier.kind,
+            TierKind::Db | TierKind::DbPrimary | TierKind::DbReplica | TierKind::DbShard
+        );
+        match database && self.hosting(tier.kind) == DbHosting::Managed {
+            true => format!("db.{name}"),
+            false => name.to_string(),
+        }
+    }
+
+    /// Where a missing managed row comes from, for the error.
+    fn managed_hint(&self, tier: &Tier, name: &str) -> String {
+        match name.starts_with("db.") && self.hosting(tier.kind) == DbHosting::Managed {
+            true => " (a managed database is priced as the catalog's `db.` rows; add them, or set db_hosting = \"self-managed\" in the model)".to_string(),
+            false => String::new(),
+        }
+    }
+
     fn instance(&self, tier: &Tier) -> Result<Instance, InputError> {
         let name = tier.instance.as_deref().unwrap_or("");
         if name == "same-as-primary" {
@@ -402,21 +431,24 @@ impl<'a> StageContext<'a> {
                 ))
             });
         }
-        self.inputs.catalog.find(name).cloned().ok_or_else(|| {
+        let name = self.catalog_name(tier, name);
+        self.inputs.catalog.find(&name).cloned().ok_or_else(|| {
             InputError::new(format!(
-                "{}: instance `{name}` is not in the catalog",
-                self.source(tier)
+                "{}: instance `{name}` is not in the catalog{}",
+                self.source(tier),
+                self.managed_hint(tier, &name)
             ))
         })
     }
 
     fn family(&self, tier: &Tier) -> Result<Vec<&'a Instance>, InputError> {
-        let name = tier.family.as_deref().unwrap_or("");
-        let family = self.inputs.catalog.family(name);
+        let name = self.catalog_name(tier, tier.family.as_deref().unwrap_or(""));
+        let family = self.inputs.catalog.family(&name);
         if family.is_empty() {
             return Err(InputError::new(format!(
-                "{}: family `{name}` is not in the catalog",
-                self.source(tier)
+                "{}: family `{name}` is not in the catalog{}",
+                self.source(tier),
+                self.managed_hint(tier, &name)
             )));
         }
         Ok(family)
@@ -441,7 +473,7 @@ impl<'a> StageContext<'a> {
     }
 
     fn lb_tier(&self, tier: &Tier) -> TierPlan {
-        let d = self.data_centers();
+        let lines = self.lb_lines(&tier.name);
         TierPlan {
             name: tier.name.clone(),
             kind: tier.kind,
@@ -453,7 +485,8 @@ impl<'a> StageContext<'a> {
             service_time_s: 0.0,
             streams: Vec::new(),
             queues: Vec::new(),
-            usd_per_month: cost::lb_usd_per_month(self.inputs.prices, d as f64, self.lb_bytes_per_month()),
+            usd_per_month: total_usd(&lines),
+            lines,
             unavailability: 1.0 - self.targets().managed_availability,
             spof: false,
             scale: Scale::Out,
@@ -503,6 +536,10 @@ impl<'a> StageContext<'a> {
             .collect();
         let busiest_load = rate * service * self.loads[0].normal;
         let unavailability = self.tier_unavailability(per_dc[0].servers, busiest_load, &instance, tier);
+        let mut lines = vec![bill::servers(&tier.name, &instance, mean)];
+        if tier.kind.stores_data() {
+            lines.extend(self.storage_lines(&tier.name, tier.kind, 1.0, 1));
+        }
         Ok(TierPlan {
             name: tier.name.clone(),
             kind: tier.kind,
@@ -514,7 +551,8 @@ impl<'a> StageContext<'a> {
             service_time_s: service,
             streams: s.to_vec(),
             queues: per_dc.iter().map(|d| d.queue).collect(),
-            usd_per_month: cost::instances_usd_per_month(&instance, mean),
+            usd_per_month: total_usd(&lines),
+            lines,
             unavailability,
             spof: per_dc[0].servers == 1 && !self.has_standby(tier),
             scale: tier.scale,
@@ -561,7 +599,7 @@ impl<'a> StageContext<'a> {
         if !tier.kind.stores_data() || tier.kind == TierKind::DbShard {
             return None;
         }
-        let limit = self.stage.max_db_storage.unwrap_or(DEFAULT_MAX_DB_STORAGE_BYTES);
+        let limit = self.volume_limit(tier.kind);
         let stored = self.w().stored_bytes();
         (stored > limit).then(|| {
             format!(
@@ -570,6 +608,14 @@ impl<'a> StageContext<'a> {
                 crate::quantity::format_bytes(limit)
             )
         })
+    }
+
+    /// One database volume's limit: the model's `max_db_storage`, else its
+    /// hosting's.
+    fn volume_limit(&self, kind: TierKind) -> f64 {
+        self.stage
+            .max_db_storage
+            .unwrap_or_else(|| self.hosting(kind).volume_limit_bytes())
     }
 
     /// A primary with replicas is promoted on failure; nothing else is.

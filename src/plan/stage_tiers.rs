@@ -2,15 +2,14 @@
 //! (memory and hit ratio), the replicated and sharded database, the
 //! autoscaled web farm and the worker pool.
 
+use super::bill::{self, total_usd};
 use super::demand::{self, streams, Stream};
 use super::tiers::{fits_memory, BUFFER_POOL_FRACTION};
 use super::{dedup, StageContext, TierPlan};
 use crate::cache::MemoryLayout;
 use crate::cost::{self, Instance};
 use crate::error::InputError;
-use crate::model::{
-    Scale, Tier, TierKind, WorkerSizing, DEFAULT_CACHE_FRACTION, DEFAULT_MAX_DB_STORAGE_BYTES, DEFAULT_MAX_REPLICAS,
-};
+use crate::model::{Scale, Tier, TierKind, WorkerSizing, DEFAULT_CACHE_FRACTION, DEFAULT_MAX_REPLICAS};
 use crate::quantity::{format_bytes, format_count, format_duration, format_percent, format_rate};
 use crate::queueing::Mmc;
 use crate::replication::{apply_capacity_per_s, size_replicas, ReplicaSizing, Replication};
@@ -119,7 +118,7 @@ impl StageContext<'_> {
             + replica
                 .as_ref()
                 .map_or(0.0, |r| cost::instances_usd_per_month(r, replica_count as f64))
-            + cost::block_storage_usd_per_month(self.inputs.prices, self.w().stored_bytes() * copies as f64);
+            + self.storage_usd(tier.kind, copies as f64, 1);
         Ok(DbOption {
             feasible: problems.is_empty() && replicas.iter().all(|r| r.sizing.feasible),
             primary: inst.clone(),
@@ -282,6 +281,8 @@ impl StageContext<'_> {
         let queue = Mmc::new(rate, service, inst.vcpu as u64)
             .and_then(|q| q.with_variability(1.0, demand::service_cv(streams)))
             .ok();
+        let mut lines = vec![bill::servers(&tier.name, inst, servers as f64)];
+        lines.extend(self.storage_lines(&tier.name, tier.kind, servers as f64, servers));
         TierPlan {
             name: tier.name.clone(),
             kind: tier.kind,
@@ -293,7 +294,8 @@ impl StageContext<'_> {
             service_time_s: service,
             streams: streams.to_vec(),
             queues: queue.into_iter().collect(),
-            usd_per_month: cost::instances_usd_per_month(inst, servers as f64),
+            usd_per_month: total_usd(&lines),
+            lines,
             unavailability: self.primary_unavailability(tier),
             spof: !self.has_standby(tier),
             scale: tier.scale,
@@ -345,6 +347,8 @@ impl StageContext<'_> {
             },
         ];
         let (_, service) = demand::combine(&streams);
+        let mut lines = vec![bill::servers(&tier.name, inst, servers as f64)];
+        lines.extend(self.storage_lines(&tier.name, tier.kind, servers as f64, groups));
         TierPlan {
             name: tier.name.clone(),
             kind: tier.kind,
@@ -356,7 +360,8 @@ impl StageContext<'_> {
             service_time_s: service,
             streams,
             queues,
-            usd_per_month: cost::instances_usd_per_month(inst, servers as f64),
+            usd_per_month: total_usd(&lines),
+            lines,
             unavailability: self.replica_unavailability(first),
             spof: false,
             scale: Scale::Out,
@@ -520,7 +525,7 @@ impl StageContext<'_> {
         };
         let has_replicas = self.stage.has(TierKind::DbReplica);
         let (total, capacity, unit) = self.shard_load(&instance, has_replicas);
-        let volume = self.stage.max_db_storage.unwrap_or(DEFAULT_MAX_DB_STORAGE_BYTES);
+        let volume = self.volume_limit(TierKind::DbShard);
         let by_memory = BUFFER_POOL_FRACTION * instance.memory_bytes() / w.db_working_set_fraction;
         let target = SizeTarget {
             total_rate_per_s: total,
@@ -548,7 +553,8 @@ impl StageContext<'_> {
         let copies = 1 + replicas.iter().map(|r| r.sizing.replicas).sum::<u64>();
         let feasible = ceiling.is_none() && replicas.iter().all(|r| r.sizing.feasible);
         Ok(ShardOption {
-            usd_per_month: cost::instances_usd_per_month(&instance, (shards * copies) as f64),
+            usd_per_month: cost::instances_usd_per_month(&instance, (shards * copies) as f64)
+                + self.storage_usd(TierKind::DbShard, (shards * copies) as f64, shards),
             instance,
             shards,
             hottest_share,

@@ -1,15 +1,11 @@
-//! The stage-level numbers: availability and SPOFs (DESIGN §7), cost lines
-//! beyond servers (§8), and the verdict.
+//! The stage-level numbers: availability and SPOFs (DESIGN §7), the bill
+//! (§8, lines in `bill.rs`), and the verdict.
 
-use super::{StageContext, StagePlan, TierPlan};
+use super::{total_usd, BillLine, StageContext, StagePlan, TierPlan};
 use crate::availability;
 use crate::cost;
 use crate::model::TierKind;
 use crate::quantity::{format_duration, format_percent};
-
-/// Requests per log line kept a month, message count per job (send,
-/// receive, delete are each billed by a queue service).
-const QUEUE_MESSAGES_PER_JOB: f64 = 3.0;
 
 impl StageContext<'_> {
     pub(super) fn finish(&self, tiers: Vec<TierPlan>) -> StagePlan {
@@ -19,9 +15,12 @@ impl StageContext<'_> {
         // records print it only for a stage that carries the load.
         let latency = self.latency(&tiers);
         let (availability, spofs) = self.availability(&tiers);
-        let other_costs = self.other_costs();
-        let usd_per_month: f64 =
-            tiers.iter().map(|t| t.usd_per_month).sum::<f64>() + other_costs.iter().map(|(_, c)| c).sum::<f64>();
+        let bill: Vec<BillLine> = tiers
+            .iter()
+            .flat_map(|t| t.lines.iter().cloned())
+            .chain(self.stage_lines(&tiers))
+            .collect();
+        let usd_per_month = total_usd(&bill);
         let bottleneck = bottleneck(&tiers);
         let mut plan = StagePlan {
             id: self.stage.id.clone(),
@@ -35,7 +34,7 @@ impl StageContext<'_> {
             p99_response_s: latency.p99_s,
             user_p99_s: latency.user_p99_s,
             usd_per_month,
-            other_costs,
+            bill,
             usd_per_million_requests: cost::usd_per_million_requests(usd_per_month, w.mean_rate_per_s()),
             usd_per_dau_month: cost::usd_per_dau_month(usd_per_month, w.dau()),
             availability,
@@ -104,54 +103,6 @@ impl StageContext<'_> {
         let per_dc_servers = read_tier.servers as f64 / self.loads.len() as f64;
         let cores = per_dc_servers * read_tier.cores_per_server as f64;
         (all_reads * w.db_read_s > self.targets().failover_util * cores).then(|| cache.name.clone())
-    }
-
-    /// Everything billed that is not a server.
-    fn other_costs(&self) -> Vec<(String, f64)> {
-        let w = self.w();
-        let prices = self.inputs.prices;
-        let month = cost::per_month_from_per_s;
-        let mut lines = Vec::new();
-        let static_bytes = month(w.mean_static_rate_per_s() * w.static_bytes);
-        let dynamic_bytes = month(w.mean_rate_per_s() * w.response_bytes);
-        if self.stage.cdn {
-            lines.push(("cdn".to_string(), cost::cdn_egress_usd_per_month(prices, static_bytes)));
-            lines.push((
-                "egress".to_string(),
-                cost::object_egress_usd_per_month(prices, dynamic_bytes),
-            ));
-        } else {
-            lines.push((
-                "egress".to_string(),
-                cost::object_egress_usd_per_month(prices, static_bytes + dynamic_bytes),
-            ));
-        }
-        let copies = self.stored_copies();
-        lines.push((
-            "storage".to_string(),
-            cost::block_storage_usd_per_month(prices, w.stored_bytes() * copies),
-        ));
-        if self.loads.len() > 1 {
-            let replicated =
-                month(self.rates.writes_per_s / w.peak_factor * w.write_bytes) * (self.loads.len() - 1) as f64;
-            lines.push(("inter-dc".to_string(), cost::inter_dc_usd_per_month(prices, replicated)));
-        }
-        if self.stage.has(TierKind::Worker) {
-            let messages = month(self.rates.jobs_per_s / w.peak_factor) * QUEUE_MESSAGES_PER_JOB;
-            lines.push(("queue".to_string(), cost::queue_usd_per_month(prices, messages)));
-        }
-        if self.stage.monitoring {
-            let logs = month(w.mean_rate_per_s() * w.log_bytes_per_request);
-            lines.push(("logs".to_string(), cost::log_storage_usd_per_month(prices, logs)));
-        }
-        lines
-    }
-
-    /// Copies of the data on block storage: the primary and every replica.
-    fn stored_copies(&self) -> f64 {
-        let replicas = self.replica_servers as f64;
-        let groups = self.shards.unwrap_or(1) as f64;
-        1.0 + replicas / groups
     }
 
     fn verdict(&self, plan: &mut StagePlan) {
