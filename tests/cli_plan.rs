@@ -32,7 +32,7 @@ const STAGE_FIELDS: [&str; 23] = [
     "ceiling_reason",
 ];
 
-const TIER_FIELDS: [&str; 20] = [
+const TIER_FIELDS: [&str; 21] = [
     "users",
     "stage",
     "stage_order",
@@ -40,6 +40,7 @@ const TIER_FIELDS: [&str; 20] = [
     "kind",
     "instance",
     "servers",
+    "binding",
     "cores_per_server",
     "arrival_rate_per_s",
     "service_time_s",

@@ -276,11 +276,12 @@ const STAGE_COLUMNS: [&str; 11] = [
     "reason",
 ];
 
-pub const TIER_COLUMNS: [&str; 11] = [
+pub const TIER_COLUMNS: [&str; 12] = [
     "stage",
     "tier",
     "instance",
     "servers",
+    "binding",
     "arrival_rate_per_s",
     "utilization",
     "p99_response_s",
@@ -389,6 +390,7 @@ pub fn tier_record(p: &StagePlan, t: &TierPlan) -> Record {
         .text("kind", t.kind.as_str())
         .text("instance", &t.instance)
         .int("servers", t.servers)
+        .text("binding", &t.binding)
         .int("cores_per_server", t.cores_per_server as u64)
         .float("arrival_rate_per_s", Unit::PerSecond, t.arrival_rate_per_s)
         .float("service_time_s", Unit::Seconds, t.service_time_s)

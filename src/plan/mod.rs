@@ -71,6 +71,13 @@ pub struct TierPlan {
     pub scale: Scale,
     pub feasible: bool,
     pub reason: String,
+    /// What set the count or the instance, with its limit: `max-util 70%`,
+    /// `failover 90%`, `dc-failover 90%`, `min-servers 2`, `memory 50 GiB`,
+    /// `storage 64.0 TiB`, `apply 14,000/s`, `max-replicas 15`,
+    /// `smallest-instance …`, `largest-instance …`, `cost`, `p99 250 ms`
+    /// (the planner's p99 knob), joined by ` + ` when several tie. Empty
+    /// for a tier that is not sized (the managed load balancer).
+    pub binding: String,
     /// Jobs a worker-pool outage leaves queued per minute (worker tiers).
     pub outage_backlog_per_min: Option<f64>,
 }
@@ -492,6 +499,7 @@ impl<'a> StageContext<'a> {
             scale: Scale::Out,
             feasible: true,
             reason: String::new(),
+            binding: String::new(),
             outage_backlog_per_min: None,
         }
     }
@@ -540,6 +548,16 @@ impl<'a> StageContext<'a> {
         if tier.kind.stores_data() {
             lines.extend(self.storage_lines(&tier.name, tier.kind, 1.0, 1));
         }
+        let busiest = per_dc
+            .iter()
+            .max_by_key(|d| d.servers)
+            .map_or(&[][..], |d| &d.binding[..]);
+        let mut binding = self.knob_binding(tier.kind, busiest.to_vec());
+        binding.extend(
+            storage
+                .iter()
+                .map(|_| format!("storage {}", self.volume_limit_text(tier.kind))),
+        );
         Ok(TierPlan {
             name: tier.name.clone(),
             kind: tier.kind,
@@ -558,6 +576,7 @@ impl<'a> StageContext<'a> {
             scale: tier.scale,
             feasible: per_dc.iter().all(|d| d.feasible) && storage.is_none(),
             reason: dedup(reasons).join("; "),
+            binding: dedup(binding).join(" + "),
             outage_backlog_per_min: None,
         })
     }
@@ -608,6 +627,24 @@ impl<'a> StageContext<'a> {
                 crate::quantity::format_bytes(limit)
             )
         })
+    }
+
+    /// A request-path tier held below `max_util` by the p99 knob was sized
+    /// for the p99 target: its `max-util` reads `p99 <target>`.
+    fn knob_binding(&self, kind: TierKind, binding: Vec<String>) -> Vec<String> {
+        let held = self.path_targets.max_util < self.inputs.targets.max_util;
+        if !(held && on_request_path(kind)) {
+            return binding;
+        }
+        let knob = format!("p99 {}", crate::quantity::format_duration(self.inputs.targets.p99_s));
+        binding
+            .into_iter()
+            .map(|b| if b.starts_with("max-util ") { knob.clone() } else { b })
+            .collect()
+    }
+
+    fn volume_limit_text(&self, kind: TierKind) -> String {
+        crate::quantity::format_bytes(self.volume_limit(kind))
     }
 
     /// One database volume's limit: the model's `max_db_storage`, else its
