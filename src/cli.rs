@@ -140,6 +140,9 @@ pub struct QueueArgs {
     /// Utilization ceiling with one server down.
     #[arg(long, value_name = "FRACTION", default_value = "0.9", allow_hyphen_values = true, value_parser = parse_fraction)]
     pub failover_util: f64,
+    /// After the table, the derivation: each step one formula with its numbers (to stderr with --format csv, tsv or json).
+    #[arg(long)]
+    pub explain: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -155,6 +158,9 @@ pub struct PlanArgs {
     /// One record per stage, one per stage and tier, or one per stage and bill line (cost).
     #[arg(long, value_name = "LEVEL", default_value = "stage", allow_hyphen_values = true, value_parser = ["stage", "tier", "cost"])]
     pub level: String,
+    /// After the table, the derivation: each step one formula with its numbers (to stderr with --format csv, tsv or json).
+    #[arg(long)]
+    pub explain: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -302,6 +308,9 @@ pub struct CacheArgs {
     /// Reads per second in front of the database: adds db_reads_per_s, the misses that reach it.
     #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = parse_rate_per_s)]
     pub read_rate: Option<f64>,
+    /// After the table, the derivation: each step one formula with its numbers (to stderr with --format csv, tsv or json).
+    #[arg(long)]
+    pub explain: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -347,6 +356,9 @@ pub struct ReplicasArgs {
     /// Most replicas one primary may have; needing more is infeasible.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_REPLICAS, allow_hyphen_values = true, value_parser = parse_whole)]
     pub max_replicas: u64,
+    /// After the table, the derivation: each step one formula with its numbers (to stderr with --format csv, tsv or json).
+    #[arg(long)]
+    pub explain: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -419,6 +431,9 @@ pub struct ShardsArgs {
     /// Growth of the stored data per month: `5%` (compounding) or `50GiB` (added to the whole data set).
     #[arg(long, value_name = "GROWTH", allow_hyphen_values = true, value_parser = parse_growth)]
     pub growth: Option<Growth>,
+    /// After the table, the derivation: each step one formula with its numbers (to stderr with --format csv, tsv or json).
+    #[arg(long)]
+    pub explain: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -18,6 +18,8 @@ use crate::report::Record;
 pub struct Calculation {
     pub records: Vec<Record>,
     pub notes: Vec<String>,
+    /// The derivation, when `--explain` asked for it.
+    pub explanation: Option<String>,
 }
 
 /// `--keys` and `--zipf`, both required by `cache` and `shards`.

@@ -155,6 +155,8 @@ pub struct PlanOutput {
     pub records: Vec<Record>,
     pub view: TableView,
     pub below: Vec<(Vec<Record>, TableView)>,
+    /// The derivation of every stage shown, when `--explain` asked for it.
+    pub explanation: Option<String>,
 }
 
 /// Plans and builds the records.
@@ -169,6 +171,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         .cloned()
         .collect();
     let shown = loaded.shown_stages();
+    let explanation = args.explain.then(|| explain_stages(&loaded, &plans));
     let tier_records: Vec<Record> = plans
         .iter()
         .flat_map(|p| p.tiers.iter().map(move |t| tier_record(p, t)))
@@ -188,6 +191,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
             records: tier_records,
             view,
             below: Vec::new(),
+            explanation,
         });
     }
     if args.level == "cost" {
@@ -199,6 +203,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
             records: plans.iter().flat_map(cost_records).collect(),
             view,
             below: Vec::new(),
+            explanation,
         });
     }
     // A search that fails (a workload that cannot be planned at one user)
@@ -224,7 +229,20 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         records: stage_records,
         view,
         below,
+        explanation,
     })
+}
+
+/// The derivation of each stage shown.
+fn explain_stages(loaded: &Loaded, plans: &[StagePlan]) -> String {
+    plans
+        .iter()
+        .filter_map(|p| {
+            let stage = loaded.stages.iter().find(|s| s.id == p.id)?;
+            Some(crate::explain::plan::explain(&loaded.workload, &loaded.targets, stage, p).render())
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Under one stage's table: its tiers, then its bill.

@@ -1,7 +1,9 @@
 //! `scaleplan queue`: evaluate or size one farm.
 
+use super::Calculation;
 use crate::cli::QueueArgs;
 use crate::error::InputError;
+use crate::explain;
 use crate::queueing::sizing::{violation, PercentileTarget};
 use crate::queueing::{size, Constraints, Farm, FarmMetrics};
 use crate::report::{Record, Unit};
@@ -9,7 +11,7 @@ use crate::report::{Record, Unit};
 /// Utilization ceiling applied when sizing without `--max-util` (DESIGN §3).
 pub const DEFAULT_MAX_UTILIZATION: f64 = 0.7;
 
-pub fn run(args: &QueueArgs) -> Result<Vec<Record>, InputError> {
+pub fn run(args: &QueueArgs) -> Result<Calculation, InputError> {
     let farm = farm(args)?;
     let constraints = constraints(args);
     let answer = answer(args, &farm, &constraints)?;
@@ -20,13 +22,16 @@ pub fn run(args: &QueueArgs) -> Result<Vec<Record>, InputError> {
         unstable_reason(&farm, &metrics)
     };
     let feasible = answer.feasible && metrics.stable;
-    Ok(vec![record(
-        &farm,
-        &metrics,
-        answer.binding.as_deref(),
-        feasible,
-        &reason,
-    )])
+    let binding = answer.binding.as_deref();
+    let explanation = match args.explain {
+        true => Some(explain::queue::explain(&farm, &constraints, answer.servers, binding)?.render()),
+        false => None,
+    };
+    Ok(Calculation {
+        records: vec![record(&farm, &metrics, binding, feasible, &reason)],
+        notes: Vec::new(),
+        explanation,
+    })
 }
 
 /// A count, evaluated (`--servers`) or sized, and why.

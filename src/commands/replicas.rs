@@ -16,6 +16,9 @@ pub fn run(args: &ReplicasArgs) -> Result<Calculation, InputError> {
     Ok(Calculation {
         records: vec![record(&sizing)],
         notes: vec![promotion_note(&sizing)],
+        explanation: args
+            .explain
+            .then(|| crate::explain::replicas::explain(&tier, &sizing).render()),
     })
 }
 

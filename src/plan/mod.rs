@@ -13,7 +13,7 @@ mod tiers;
 mod verdict;
 
 pub use bill::{total_usd, BillLine, QUEUE_MESSAGES_PER_JOB};
-pub use demand::{daily_profile, Rates, Stream};
+pub use demand::{daily_profile, dynamic_classes, Rates, Stream};
 pub use tiers::{dc_loads, DcLoad};
 
 use crate::availability;
@@ -156,6 +156,8 @@ pub struct StagePlan {
     pub usd_per_million_requests: Option<f64>,
     pub usd_per_dau_month: Option<f64>,
     pub availability: f64,
+    /// The factors of `availability`, for `--explain`.
+    pub availability_parts: AvailabilityParts,
     pub downtime_min_per_month: f64,
     pub spofs: Vec<String>,
     pub bottleneck: String,
@@ -168,6 +170,25 @@ pub struct StagePlan {
     /// What sized the stage beyond each tier's own constraints: the
     /// utilization ceiling of the request path, and targets out of reach.
     pub sized_for: String,
+}
+
+/// How a stage's availability is composed (DESIGN §7), each figure a
+/// `1 − A`: the tiers in series inside one data center with the site
+/// itself, D data centers of which at most one may be down, and the
+/// database primary (or shards), one for all data centers, in series.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AvailabilityParts {
+    /// (tier, `1 − A`) of the tiers in series inside a data center.
+    pub per_dc: Vec<(String, f64)>,
+    /// The data center site itself.
+    pub dc_site: f64,
+    /// One data center: the series of `per_dc` and `dc_site`.
+    pub one_dc: f64,
+    pub data_centers: u64,
+    /// All data centers: `(D−1)`-of-`D` (1-of-1 for one).
+    pub all_dcs: f64,
+    /// (tier, `1 − A`) of the global tiers in series with the data centers.
+    pub global: Vec<(String, f64)>,
 }
 
 /// Plans every stage and marks the cheapest one that meets the targets.

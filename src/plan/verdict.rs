@@ -1,7 +1,7 @@
 //! The stage-level numbers: availability and SPOFs (DESIGN §7), the bill
 //! (§8, lines in `bill.rs`), and the verdict.
 
-use super::{total_usd, BillLine, StageContext, StagePlan, TierPlan};
+use super::{total_usd, AvailabilityParts, BillLine, StageContext, StagePlan, TierPlan};
 use crate::availability;
 use crate::cost;
 use crate::model::TierKind;
@@ -14,7 +14,7 @@ impl StageContext<'_> {
         // Kept for an infeasible stage too (the p99 search reads it); the
         // records print it only for a stage that carries the load.
         let latency = self.latency(&tiers);
-        let (availability, spofs) = self.availability(&tiers);
+        let (availability, spofs, availability_parts) = self.availability(&tiers);
         let bill: Vec<BillLine> = tiers
             .iter()
             .flat_map(|t| t.lines.iter().cloned())
@@ -38,6 +38,7 @@ impl StageContext<'_> {
             usd_per_million_requests: cost::usd_per_million_requests(usd_per_month, w.mean_rate_per_s()),
             usd_per_dau_month: cost::usd_per_dau_month(usd_per_month, w.dau()),
             availability,
+            availability_parts,
             downtime_min_per_month: availability::downtime_min_per_month(availability).unwrap_or(0.0),
             spofs,
             bottleneck,
@@ -63,7 +64,7 @@ impl StageContext<'_> {
     /// primary (or the shards) is one for all DCs and stays in series
     /// outside that. A cache whose loss would overload the database is a
     /// hidden SPOF and counts in series.
-    fn availability(&self, tiers: &[TierPlan]) -> (f64, Vec<String>) {
+    fn availability(&self, tiers: &[TierPlan]) -> (f64, Vec<String>, AvailabilityParts) {
         let mut spofs: Vec<String> = tiers.iter().filter(|t| t.spof).map(|t| t.name.clone()).collect();
         let hidden_cache = self.cache_is_hidden_spof(tiers);
         if let Some(name) = &hidden_cache {
@@ -72,23 +73,37 @@ impl StageContext<'_> {
         let global = |t: &&TierPlan| matches!(t.kind, TierKind::DbPrimary | TierKind::DbShard);
         // Workers are off the request path: their outage delays jobs (the
         // worker tier reports the backlog), it fails no request.
-        let mut per_dc: Vec<f64> = tiers
+        let per_dc_tiers: Vec<(String, f64)> = tiers
             .iter()
             .filter(|t| t.kind != TierKind::Worker)
             .filter(|t| !global(t) && (t.kind != TierKind::Cache || hidden_cache.is_some()))
-            .map(|t| t.unavailability)
+            .map(|t| (t.name.clone(), t.unavailability))
             .collect();
+        let mut per_dc: Vec<f64> = per_dc_tiers.iter().map(|(_, u)| *u).collect();
         per_dc.push(1.0 - self.targets().dc_availability);
         let dc = availability::series_unavailability(&per_dc).unwrap_or(1.0);
         let d = self.loads.len() as u64;
         let dcs = availability::k_of_n_unavailability(d.saturating_sub(1).max(1), d, 1.0 - dc).unwrap_or(1.0);
-        let mut in_series: Vec<f64> = tiers.iter().filter(global).map(|t| t.unavailability).collect();
+        let global_tiers: Vec<(String, f64)> = tiers
+            .iter()
+            .filter(global)
+            .map(|t| (t.name.clone(), t.unavailability))
+            .collect();
+        let mut in_series: Vec<f64> = global_tiers.iter().map(|(_, u)| *u).collect();
         in_series.push(dcs);
         let total = availability::series_unavailability(&in_series).unwrap_or(1.0);
         if d == 1 {
             spofs.push("data center".into());
         }
-        (1.0 - total, spofs)
+        let parts = AvailabilityParts {
+            per_dc: per_dc_tiers,
+            dc_site: 1.0 - self.targets().dc_availability,
+            one_dc: dc,
+            data_centers: d,
+            all_dcs: dcs,
+            global: global_tiers,
+        };
+        (1.0 - total, spofs, parts)
     }
 
     /// The cache is a hidden SPOF when the read path behind it could not
