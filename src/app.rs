@@ -68,6 +68,7 @@ pub fn run(cli: &Cli) -> Result<Output, InputError> {
             )))
         }
         Command::Models(args) => commands::models::run(args).map(Output::answer),
+        Command::Defaults(args) => commands::defaults::run(args).map(Output::answer),
         Command::Cache(args) => Ok(calculation(commands::cache::run(args)?, args.output.format)),
         Command::Replicas(args) => Ok(calculation(commands::replicas::run(args)?, args.output.format)),
         Command::Shards(args) => Ok(calculation(commands::shards::run(args)?, args.output.format)),

@@ -47,6 +47,12 @@ pub enum Command {
     Sweep(SweepArgs),
     /// List the built-in stage models, or show one as TOML.
     Models(ModelsArgs),
+    /// Print the built-in workload or targets as the commented TOML they are built from, ready to copy and edit.
+    ///
+    /// `scaleplan defaults workload > my.toml`, edit it, then
+    /// `scaleplan plan --workload my.toml` (a file needs only the keys it
+    /// changes; the rest keep these values).
+    Defaults(DefaultsArgs),
     /// Size one queue or farm (M/M/c, Erlang C): evaluate N servers, or find the least N meeting targets.
     Queue(QueueArgs),
     /// Hit ratio of one cache (Zipf keys; LRU, FIFO, RANDOM, LFU or TTL), or the size reaching a target hit ratio.
@@ -150,7 +156,7 @@ pub struct QueueArgs {
 #[derive(Debug, Args, Clone)]
 #[command(allow_negative_numbers = true)]
 pub struct PlanArgs {
-    /// Monthly active users: `5M`, `250k`.
+    /// Monthly active users: `5M`, `250k` [built-in: 1M].
     #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = parse_count)]
     pub users: Option<f64>,
     #[command(flatten)]
@@ -171,31 +177,31 @@ pub struct PlanArgs {
 #[derive(Debug, Args, Clone)]
 #[command(allow_negative_numbers = true)]
 pub struct InputArgs {
-    /// Daily-active fraction of users: `50%`, `0.5`.
+    /// Daily-active fraction of users: `50%`, `0.5` [built-in: 50%].
     #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
     pub dau_fraction: Option<f64>,
-    /// Dynamic requests per daily user per day.
+    /// Dynamic requests per daily user per day [built-in: 100].
     #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = parse_count)]
     pub requests_per_user: Option<f64>,
-    /// Busiest hour over the daily mean (≥ 1).
+    /// Busiest hour over the daily mean (≥ 1) [built-in: 2].
     #[arg(long, value_name = "FACTOR", allow_hyphen_values = true, value_parser = parse_count)]
     pub peak_factor: Option<f64>,
-    /// Read:write mix: `9:1`, `95%`.
+    /// Read:write mix: `9:1`, `95%` [built-in: 9:1].
     #[arg(long, value_name = "MIX", allow_hyphen_values = true, value_parser = parse_read_fraction)]
     pub read_write: Option<f64>,
-    /// Server-side p99 target of dynamic requests: `250ms`.
+    /// Server-side p99 target of dynamic requests: `250ms` [built-in: 250ms].
     #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
     pub p99: Option<f64>,
-    /// Utilization ceiling: `70%`.
+    /// Utilization ceiling: `70%` [built-in: 70%].
     #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
     pub max_util: Option<f64>,
-    /// Availability target: `99.9%`.
+    /// Availability target: `99.9%` [built-in: 99.9%].
     #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
     pub availability: Option<f64>,
-    /// Workload file (TOML); keys it leaves out keep the built-in values.
+    /// Workload file (TOML); keys it leaves out keep the built-in values (`scaleplan defaults workload`).
     #[arg(long, value_name = "FILE")]
     pub workload: Option<String>,
-    /// Targets file (TOML); keys it leaves out keep the built-in values.
+    /// Targets file (TOML); keys it leaves out keep the built-in values (`scaleplan defaults targets`).
     #[arg(long, value_name = "FILE")]
     pub targets: Option<String>,
     /// Instance catalog (CSV with the header of data/instances.csv).
@@ -261,6 +267,13 @@ pub enum ModelsAction {
         /// Stage id, e.g. `split-db`.
         id: String,
     },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DefaultsArgs {
+    /// Which built-in file: workload or targets.
+    #[arg(value_name = "WHAT", value_parser = ["workload", "targets"])]
+    pub what: String,
 }
 
 /// Keys and their popularity, shared by `cache` and `shards`.

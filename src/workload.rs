@@ -5,8 +5,10 @@ use crate::error::InputError;
 use crate::input::{self, parse_toml};
 use serde::Deserialize;
 
-const DEFAULT_WORKLOAD: &str = include_str!("../data/workloads/default.toml");
-const DEFAULT_TARGETS: &str = include_str!("../data/targets.toml");
+/// The built-in workload file (`scaleplan defaults workload` prints it).
+pub const DEFAULT_WORKLOAD: &str = include_str!("../data/workloads/default.toml");
+/// The built-in targets file (`scaleplan defaults targets` prints it).
+pub const DEFAULT_TARGETS: &str = include_str!("../data/targets.toml");
 
 /// What users do. All values in SI units (seconds, bytes, per second).
 /// The reason for each default is in `data/workloads/default.toml`.

@@ -1,6 +1,7 @@
 //! One module per subcommand: typed arguments in, records out.
 
 pub mod cache;
+pub mod defaults;
 pub mod ladder;
 pub mod models;
 pub mod plan;
