@@ -183,3 +183,24 @@ fn self_managed_database_is_priced_as_instances_and_block_storage() {
         .unwrap();
     assert!(close(number(storage, "usd_per_unit"), 0.115, 1e-12));
 }
+
+#[test]
+fn a_catalog_without_committed_or_managed_rows_says_what_it_lacks() {
+    let seven_columns: String = include_str!("../data/instances.csv")
+        .lines()
+        .filter(|l| !l.starts_with("aws,db."))
+        .map(|l| l.split(',').take(7).collect::<Vec<_>>().join(",") + "\n")
+        .collect();
+    let path = common::temp_file("seven-columns.csv", &seven_columns);
+    let (code, _, err) = scaleplan(&["plan", "--catalog", &path, "--commitment", "3yr"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--commitment") && err.contains("usd_per_hour_3yr"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let (code, _, err) = scaleplan(&["plan", "--catalog", &path]);
+    assert_eq!(code, 2);
+    assert!(err.contains("db.r7i") && err.contains("self-managed"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
