@@ -13,68 +13,82 @@ pub const DEFAULT_WIDTH: usize = 120;
 /// The narrowest width a table is fitted to; a smaller terminal gets this.
 pub const MIN_WIDTH: usize = 40;
 
-/// Runs one command and returns what to print on stdout.
-pub fn run(cli: &Cli) -> Result<String, InputError> {
-    match &cli.command {
-        Command::Queue(args) => {
-            let records = commands::queue::run(args)?;
-            Ok(render(
-                &records,
-                args.output.format,
-                &TableView::default(),
-                width(&args.output),
-            ))
+/// What a command prints: the answer on stdout, and on stderr what must
+/// not mix with a machine format (an `--explain` derivation).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Output {
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    fn answer(stdout: String) -> Output {
+        Output {
+            stdout,
+            stderr: String::new(),
         }
+    }
+
+    /// `explanation` after a table, or on stderr after a machine format.
+    fn explained(mut stdout: String, format: Format, explanation: Option<String>) -> Output {
+        let Some(text) = explanation else {
+            return Output::answer(stdout);
+        };
+        match format {
+            Format::Table => {
+                stdout.push('\n');
+                stdout.push_str(&text);
+                Output::answer(stdout)
+            }
+            _ => Output { stdout, stderr: text },
+        }
+    }
+}
+
+/// Runs one command and returns what to print.
+pub fn run(cli: &Cli) -> Result<Output, InputError> {
+    match &cli.command {
+        Command::Queue(args) => Ok(calculation(commands::queue::run(args)?, &args.output)),
         Command::Plan(args) => {
             let output = commands::plan::run(args)?;
             let width = width(&args.output);
             let mut out = render(&output.records, args.output.format, &output.view, width);
-            if let (Format::Table, Some(tiers)) = (args.output.format, output.tiers_below) {
-                out.push_str(&render(
-                    &tiers,
-                    Format::Table,
-                    &commands::plan::tiers_below_view(),
-                    width,
-                ));
+            if args.output.format == Format::Table {
+                for (records, view) in &output.below {
+                    out.push_str(&render(records, Format::Table, view, width));
+                }
             }
-            if let (Format::Table, Some(failures)) = (args.output.format, output.failures_below) {
-                let view = TableView {
-                    columns: commands::plan::FAIL_COLUMNS.to_vec(),
-                    title: Some("what if one part fails (the stage as sized)".into()),
-                    drop_order: commands::plan::FAIL_DROP_ORDER.to_vec(),
-                };
-                out.push_str(&render(&failures, Format::Table, &view, width));
-            }
-            Ok(out)
+            Ok(Output::explained(out, args.output.format, output.explanation))
         }
         Command::Ladder(args) => {
             let output = commands::ladder::run(args)?;
             let width = width(&args.output);
-            Ok(match args.output.format {
+            Ok(Output::answer(match args.output.format {
                 Format::Table => render(&output.table_records, Format::Table, &output.view, width),
                 format => render(&output.records, format, &output.view, width),
-            })
+            }))
         }
         Command::Sweep(args) => {
             let output = commands::sweep::run(args)?;
-            Ok(render(
+            Ok(Output::answer(render(
                 &output.records,
                 args.output.format,
                 &output.view,
                 width(&args.output),
-            ))
+            )))
         }
-        Command::Models(args) => commands::models::run(args, Some(terminal_width())),
+        Command::Models(args) => commands::models::run(args, Some(terminal_width())).map(Output::answer),
+        Command::Defaults(args) => commands::defaults::run(args).map(Output::answer),
         Command::Cache(args) => Ok(calculation(commands::cache::run(args)?, &args.output)),
         Command::Replicas(args) => Ok(calculation(commands::replicas::run(args)?, &args.output)),
         Command::Shards(args) => Ok(calculation(commands::shards::run(args)?, &args.output)),
-        Command::Fit(action) => commands::fit::run(action, Some(terminal_width())),
+        Command::Fit(action) => commands::fit::run(action, Some(terminal_width())).map(Output::answer),
     }
 }
 
 /// A calculator's records; its notes go under a table only (machine
-/// formats keep their fixed field list).
-fn calculation(output: Calculation, args: &OutputArgs) -> String {
+/// formats keep their fixed field list); its explanation after them.
+fn calculation(output: Calculation, args: &OutputArgs) -> Output {
     let width = width(args);
     let mut out = render(&output.records, args.format, &TableView::default(), width);
     if args.format == Format::Table {
@@ -82,7 +96,7 @@ fn calculation(output: Calculation, args: &OutputArgs) -> String {
             out.push_str(&wrapped(note, width, 2));
         }
     }
-    out
+    Output::explained(out, args.format, output.explanation)
 }
 
 /// The most characters a table line may take: none with `--wide`, else

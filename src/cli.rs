@@ -3,6 +3,7 @@
 //! and `9:1` read as people write them.
 
 use crate::cache::Policy;
+use crate::cost::Commitment;
 use crate::quantity::{
     parse_bytes, parse_bytes_per_s, parse_count, parse_duration_s, parse_fraction, parse_rate_per_s,
     parse_read_fraction, parse_whole,
@@ -49,6 +50,12 @@ pub enum Command {
     Sweep(SweepArgs),
     /// List the built-in stage models, or show one as TOML.
     Models(ModelsArgs),
+    /// Print the built-in workload or targets as the commented TOML they are built from, ready to copy and edit.
+    ///
+    /// `scaleplan defaults workload > my.toml`, edit it, then
+    /// `scaleplan plan --workload my.toml` (a file needs only the keys it
+    /// changes; the rest keep these values).
+    Defaults(DefaultsArgs),
     /// Size one queue or farm (M/M/c, Erlang C): evaluate N servers, or find the least N meeting targets.
     Queue(QueueArgs),
     /// Hit ratio of one cache (Zipf keys; LRU, FIFO, RANDOM, LFU or TTL), or the size reaching a target hit ratio.
@@ -153,6 +160,9 @@ pub struct QueueArgs {
     /// Utilization ceiling with one server down.
     #[arg(long, value_name = "FRACTION", default_value = "0.9", allow_hyphen_values = true, value_parser = parse_fraction)]
     pub failover_util: f64,
+    /// After the table, the derivation: each step one formula with its numbers (to stderr with --format csv, tsv or json).
+    #[arg(long)]
+    pub explain: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -160,13 +170,13 @@ pub struct QueueArgs {
 #[derive(Debug, Args, Clone)]
 #[command(allow_negative_numbers = true)]
 pub struct PlanArgs {
-    /// Monthly active users: `5M`, `250k`.
+    /// Monthly active users: `5M`, `250k` [built-in: 1M].
     #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = parse_count)]
     pub users: Option<f64>,
     #[command(flatten)]
     pub input: InputArgs,
-    /// One record per stage, or one per stage and tier.
-    #[arg(long, value_name = "LEVEL", default_value = "stage", allow_hyphen_values = true, value_parser = ["stage", "tier"])]
+    /// One record per stage, one per stage and tier, or one per stage and bill line (cost).
+    #[arg(long, value_name = "LEVEL", default_value = "stage", allow_hyphen_values = true, value_parser = ["stage", "tier", "cost"])]
     pub level: String,
     /// What if PART fails (repeatable): one record per stage and part, the
     /// stage as sized with that part down. PART: cdn, cache, dc, primary,
@@ -174,6 +184,9 @@ pub struct PlanArgs {
     /// a --model file.
     #[arg(long = "fail", value_name = "PART")]
     pub fail: Vec<String>,
+    /// After the table, the derivation: each step one formula with its numbers (to stderr with --format csv, tsv or json).
+    #[arg(long)]
+    pub explain: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -184,31 +197,31 @@ pub struct PlanArgs {
 #[derive(Debug, Args, Clone)]
 #[command(allow_negative_numbers = true)]
 pub struct InputArgs {
-    /// Daily-active fraction of users: `50%`, `0.5`.
+    /// Daily-active fraction of users: `50%`, `0.5` [built-in: 50%].
     #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
     pub dau_fraction: Option<f64>,
-    /// Dynamic requests per daily user per day.
+    /// Dynamic requests per daily user per day [built-in: 100].
     #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = parse_count)]
     pub requests_per_user: Option<f64>,
-    /// Busiest hour over the daily mean (≥ 1).
+    /// Busiest hour over the daily mean (≥ 1) [built-in: 2].
     #[arg(long, value_name = "FACTOR", allow_hyphen_values = true, value_parser = parse_count)]
     pub peak_factor: Option<f64>,
-    /// Read:write mix: `9:1`, `95%`.
+    /// Read:write mix: `9:1`, `95%` [built-in: 9:1].
     #[arg(long, value_name = "MIX", allow_hyphen_values = true, value_parser = parse_read_fraction)]
     pub read_write: Option<f64>,
-    /// Server-side p99 target of dynamic requests: `250ms`.
+    /// Server-side p99 target of dynamic requests: `250ms` [built-in: 250ms].
     #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
     pub p99: Option<f64>,
-    /// Utilization ceiling: `70%`.
+    /// Utilization ceiling: `70%` [built-in: 70%].
     #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
     pub max_util: Option<f64>,
-    /// Availability target: `99.9%`.
+    /// Availability target: `99.9%` [built-in: 99.9%].
     #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
     pub availability: Option<f64>,
-    /// Workload file (TOML); keys it leaves out keep the built-in values.
+    /// Workload file (TOML); keys it leaves out keep the built-in values (`scaleplan defaults workload`).
     #[arg(long, value_name = "FILE")]
     pub workload: Option<String>,
-    /// Targets file (TOML); keys it leaves out keep the built-in values.
+    /// Targets file (TOML); keys it leaves out keep the built-in values (`scaleplan defaults targets`).
     #[arg(long, value_name = "FILE")]
     pub targets: Option<String>,
     /// Instance catalog (CSV with the header of data/instances.csv).
@@ -217,6 +230,9 @@ pub struct InputArgs {
     /// Unit prices (CSV with the header of data/prices.csv).
     #[arg(long, value_name = "FILE")]
     pub prices: Option<String>,
+    /// Price instances on demand, or at the catalog's 1- or 3-year committed rate.
+    #[arg(long, value_name = "TERM", default_value = "on-demand")]
+    pub commitment: Commitment,
     /// Plan this stage model file instead of the built-in ladder (repeatable).
     #[arg(long = "model", value_name = "FILE")]
     pub models: Vec<String>,
@@ -274,6 +290,13 @@ pub enum ModelsAction {
     },
 }
 
+#[derive(Debug, Args, Clone)]
+pub struct DefaultsArgs {
+    /// Which built-in file: workload or targets.
+    #[arg(value_name = "WHAT", value_parser = ["workload", "targets"])]
+    pub what: String,
+}
+
 /// Keys and their popularity, shared by `cache` and `shards`.
 #[derive(Debug, Args, Clone)]
 pub struct PopularityArgs {
@@ -319,6 +342,9 @@ pub struct CacheArgs {
     /// Reads per second in front of the database: adds db_reads_per_s, the misses that reach it.
     #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = parse_rate_per_s)]
     pub read_rate: Option<f64>,
+    /// After the table, the derivation: each step one formula with its numbers (to stderr with --format csv, tsv or json).
+    #[arg(long)]
+    pub explain: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -364,6 +390,9 @@ pub struct ReplicasArgs {
     /// Most replicas one primary may have; needing more is infeasible.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_REPLICAS, allow_hyphen_values = true, value_parser = parse_whole)]
     pub max_replicas: u64,
+    /// After the table, the derivation: each step one formula with its numbers (to stderr with --format csv, tsv or json).
+    #[arg(long)]
+    pub explain: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -436,6 +465,9 @@ pub struct ShardsArgs {
     /// Growth of the stored data per month: `5%` (compounding) or `50GiB` (added to the whole data set).
     #[arg(long, value_name = "GROWTH", allow_hyphen_values = true, value_parser = parse_growth)]
     pub growth: Option<Growth>,
+    /// After the table, the derivation: each step one formula with its numbers (to stderr with --format csv, tsv or json).
+    #[arg(long)]
+    pub explain: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -9,8 +9,13 @@
 //! transfer and storage in decimal GB); instance memory is in GiB (2^30
 //! bytes) as providers list it; network bandwidth in Gbit/s (10^9 bit/s).
 
+mod rate;
+
+pub use rate::{Band, Charge, Rate};
+
 use std::collections::HashMap;
 use std::fmt;
+use std::str::FromStr;
 
 /// Hours in a billing month: 365 days × 24 h / 12 months.
 pub const HOURS_PER_MONTH: f64 = 730.0;
@@ -35,8 +40,24 @@ pub const CATALOG_HEADER: [&str; 7] = [
     "usd_per_hour",
 ];
 
-/// Header every prices file must start with, in this order.
-pub const PRICES_HEADER: [&str; 3] = ["item", "unit", "usd"];
+/// The same with the committed-use prices `--commitment` reads: an hourly
+/// price on a 1-year and on a 3-year commitment (see `data/README.md`).
+pub const CATALOG_HEADER_COMMITTED: [&str; 9] = [
+    "provider",
+    "name",
+    "family",
+    "vcpu",
+    "memory_gib",
+    "network_gbps",
+    "usd_per_hour",
+    "usd_per_hour_1yr",
+    "usd_per_hour_3yr",
+];
+
+/// Header every prices file must start with, in this order. `from` is the
+/// monthly quantity (in the item's unit) at which the row's price starts:
+/// 0 for a flat price, one row per volume band for a tiered one.
+pub const PRICES_HEADER: [&str; 4] = ["item", "unit", "usd", "from"];
 
 const BUILTIN_INSTANCES: &str = include_str!("../data/instances.csv");
 const BUILTIN_PRICES: &str = include_str!("../data/prices.csv");
@@ -49,6 +70,56 @@ const VCPU: usize = 3;
 const MEMORY_GIB: usize = 4;
 const NETWORK_GBPS: usize = 5;
 const USD_PER_HOUR: usize = 6;
+const USD_PER_HOUR_1YR: usize = 7;
+const USD_PER_HOUR_3YR: usize = 8;
+
+/// How instances are paid for: on demand, or at the published rate of a
+/// 1- or 3-year commitment (`--commitment`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Commitment {
+    #[default]
+    OnDemand,
+    OneYear,
+    ThreeYear,
+}
+
+impl Commitment {
+    /// The flag value: `on-demand`, `1yr`, `3yr`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Commitment::OnDemand => "on-demand",
+            Commitment::OneYear => "1yr",
+            Commitment::ThreeYear => "3yr",
+        }
+    }
+
+    /// How a bill line names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Commitment::OnDemand => "on-demand",
+            Commitment::OneYear => "1-year commitment",
+            Commitment::ThreeYear => "3-year commitment",
+        }
+    }
+}
+
+impl FromStr for Commitment {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Commitment, String> {
+        match s {
+            "on-demand" => Ok(Commitment::OnDemand),
+            "1yr" => Ok(Commitment::OneYear),
+            "3yr" => Ok(Commitment::ThreeYear),
+            _ => Err(format!("\"{s}\" is not a commitment; use on-demand, 1yr or 3yr")),
+        }
+    }
+}
+
+impl fmt::Display for Commitment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// One rentable server type.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,11 +130,21 @@ pub struct Instance {
     pub vcpu: u32,
     pub memory_gib: f64,
     pub network_gbps: f64,
+    /// The hourly price in effect: on demand, or the committed price after
+    /// [`Catalog::with_commitment`].
     pub usd_per_hour: f64,
+    /// The listed on-demand hourly price.
+    pub usd_per_hour_on_demand: f64,
+    /// Hourly price on a 1-year and a 3-year commitment, when the catalog
+    /// lists them.
+    pub usd_per_hour_1yr: Option<f64>,
+    pub usd_per_hour_3yr: Option<f64>,
+    /// Which of the prices `usd_per_hour` is.
+    pub commitment: Commitment,
 }
 
 impl Instance {
-    /// On-demand cost of one instance running all month.
+    /// Cost of one instance running all month at the price in effect.
     ///
     /// ```text
     /// C = p_h · 730
@@ -108,7 +189,7 @@ impl Catalog {
     /// unique, `vcpu` a whole number ≥ 1, `memory_gib` and `network_gbps`
     /// finite and > 0, `usd_per_hour` finite and ≥ 0.
     pub fn parse(text: &str, source: &str) -> Result<Catalog, CatalogError> {
-        let rows = read_rows(text, source, &CATALOG_HEADER)?;
+        let rows = read_rows(text, source, &[&CATALOG_HEADER, &CATALOG_HEADER_COMMITTED])?;
         let mut first_line: HashMap<&str, u64> = HashMap::new();
         let mut instances = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -132,6 +213,29 @@ impl Catalog {
         // so this cannot fail at run time.
         Catalog::parse(BUILTIN_INSTANCES, "built-in data/instances.csv")
             .expect("built-in data/instances.csv parses (see tests)")
+    }
+
+    /// Every instance priced at its `commitment` price (the on-demand
+    /// price for [`Commitment::OnDemand`]). `Err` names the first instance
+    /// the catalog gives no such price for.
+    pub fn with_commitment(&self, commitment: Commitment) -> Result<Catalog, String> {
+        let mut out = self.clone();
+        for instance in &mut out.instances {
+            let price = match commitment {
+                Commitment::OnDemand => Some(instance.usd_per_hour_on_demand),
+                Commitment::OneYear => instance.usd_per_hour_1yr,
+                Commitment::ThreeYear => instance.usd_per_hour_3yr,
+            };
+            instance.usd_per_hour = price.ok_or_else(|| {
+                format!(
+                    "instance `{}` has no {} price: the catalog needs the columns usd_per_hour_1yr and usd_per_hour_3yr",
+                    instance.name,
+                    commitment.label()
+                )
+            })?;
+            instance.commitment = commitment;
+        }
+        Ok(out)
     }
 
     /// The instance with exactly this name, if any.
@@ -162,43 +266,52 @@ impl Catalog {
     }
 }
 
-/// One line of a prices file: its `item` name and the `unit` it must state.
+/// One price of a prices file: its `item` name and the `unit` it must state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PriceItem {
     CdnEgress,
+    CdnRequests,
     LbHour,
     LbPerGb,
     InterDcTransfer,
     QueueMessages,
     BlockStorage,
+    ManagedStorage,
     LogStorage,
     ObjectEgress,
+    Metrics,
 }
 
 impl PriceItem {
-    /// Every item, each required exactly once in a prices file.
-    pub const ALL: [PriceItem; 8] = [
+    /// Every item, each required in a prices file (one row per band).
+    pub const ALL: [PriceItem; 11] = [
         PriceItem::CdnEgress,
+        PriceItem::CdnRequests,
         PriceItem::LbHour,
         PriceItem::LbPerGb,
         PriceItem::InterDcTransfer,
         PriceItem::QueueMessages,
         PriceItem::BlockStorage,
+        PriceItem::ManagedStorage,
         PriceItem::LogStorage,
         PriceItem::ObjectEgress,
+        PriceItem::Metrics,
     ];
 
     /// The `item` column text.
     pub fn name(self) -> &'static str {
         match self {
             PriceItem::CdnEgress => "cdn_egress",
+            PriceItem::CdnRequests => "cdn_requests",
             PriceItem::LbHour => "lb_hour",
             PriceItem::LbPerGb => "lb_per_gb",
             PriceItem::InterDcTransfer => "inter_dc_transfer",
             PriceItem::QueueMessages => "queue_messages",
             PriceItem::BlockStorage => "block_storage",
+            PriceItem::ManagedStorage => "managed_storage",
             PriceItem::LogStorage => "log_storage",
             PriceItem::ObjectEgress => "object_egress",
+            PriceItem::Metrics => "metrics",
         }
     }
 
@@ -207,7 +320,9 @@ impl PriceItem {
         match self {
             PriceItem::LbHour => "per_hour",
             PriceItem::QueueMessages => "per_million",
-            PriceItem::BlockStorage | PriceItem::LogStorage => "per_gb_month",
+            PriceItem::CdnRequests => "per_10k",
+            PriceItem::Metrics => "per_metric_month",
+            PriceItem::BlockStorage | PriceItem::ManagedStorage | PriceItem::LogStorage => "per_gb_month",
             PriceItem::CdnEgress | PriceItem::LbPerGb | PriceItem::InterDcTransfer | PriceItem::ObjectEgress => {
                 "per_gb"
             }
@@ -223,59 +338,63 @@ impl PriceItem {
     }
 }
 
-/// Unit prices for everything that is not an instance. GB are decimal.
+/// Unit prices for everything that is not an instance, each flat or by
+/// monthly volume bands. GB are decimal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prices {
-    /// CDN egress to users, USD per GB.
-    pub usd_per_gb_cdn: f64,
+    /// CDN transfer out to users, USD per GB, by monthly volume.
+    pub cdn_egress: Rate,
+    /// CDN requests, USD per 10 000.
+    pub cdn_requests: Rate,
     /// One load balancer running, USD per hour.
-    pub usd_per_lb_hour: f64,
+    pub lb_hour: Rate,
     /// Data processed by a load balancer, USD per GB.
-    pub usd_per_gb_lb: f64,
+    pub lb_per_gb: Rate,
     /// Transfer between data centers (regions), USD per GB.
-    pub usd_per_gb_inter_dc: f64,
+    pub inter_dc_transfer: Rate,
     /// Queue requests, USD per million messages.
-    pub usd_per_million_queue_messages: f64,
-    /// Block storage provisioned, USD per GB-month.
-    pub usd_per_gb_month_block: f64,
+    pub queue_messages: Rate,
+    /// Block storage provisioned (a self-managed database's volume), USD per GB-month.
+    pub block_storage: Rate,
+    /// A managed database's storage, USD per GB-month.
+    pub managed_storage: Rate,
     /// Log storage retained, USD per GB-month.
-    pub usd_per_gb_month_logs: f64,
-    /// Egress from object storage or servers straight to the internet, USD per GB.
-    pub usd_per_gb_object_egress: f64,
+    pub log_storage: Rate,
+    /// Egress from servers straight to the internet, USD per GB, by monthly volume.
+    pub object_egress: Rate,
+    /// Monitoring metrics, USD per metric-month, by metric count.
+    pub metrics: Rate,
 }
 
 impl Prices {
     /// Parses a prices CSV whose first line is [`PRICES_HEADER`].
     ///
-    /// Each [`PriceItem`] must appear exactly once with its unit; `usd` must
-    /// be finite and ≥ 0. Blank lines and `#` comments are skipped.
+    /// Each [`PriceItem`] must appear with its unit, once for a flat price
+    /// or once per volume band: its rows' `from` start at 0 and rise
+    /// strictly. `usd` and `from` must be finite and ≥ 0. Blank lines and
+    /// `#` comments are skipped.
     pub fn parse(text: &str, source: &str) -> Result<Prices, CatalogError> {
-        let rows = read_rows(text, source, &PRICES_HEADER)?;
-        let mut values: [Option<(f64, u64)>; 8] = [None; 8];
+        let rows = read_rows(text, source, &[&PRICES_HEADER])?;
+        let mut bands: Vec<Vec<(Band, u64)>> = vec![Vec::new(); PriceItem::ALL.len()];
         for row in &rows {
-            let (item, usd) = parse_price(row)?;
-            if let Some((_, first)) = values[item.index()] {
-                return Err(row.error(CatalogErrorKind::DuplicateItem {
-                    item,
-                    first_line: first,
-                }));
-            }
-            values[item.index()] = Some((usd, row.line));
+            let (item, band) = parse_price(row)?;
+            let previous = bands[item.index()].last().copied();
+            check_band(row, item, band, previous)?;
+            bands[item.index()].push((band, row.line));
         }
-        let mut usd = [0.0; 8];
+        let mut rates = Vec::with_capacity(bands.len());
         for item in PriceItem::ALL {
-            match values[item.index()] {
-                Some((value, _)) => usd[item.index()] = value,
-                None => {
-                    return Err(CatalogError {
-                        file: source.to_string(),
-                        line: None,
-                        kind: CatalogErrorKind::MissingItem { item },
-                    })
-                }
+            let item_bands: Vec<Band> = bands[item.index()].iter().map(|(b, _)| *b).collect();
+            if item_bands.is_empty() {
+                return Err(CatalogError {
+                    file: source.to_string(),
+                    line: None,
+                    kind: CatalogErrorKind::MissingItem { item },
+                });
             }
+            rates.push(Rate { bands: item_bands });
         }
-        Ok(Prices::from_array(usd))
+        Ok(Prices::from_rates(rates))
     }
 
     /// The embedded `data/prices.csv`.
@@ -284,19 +403,38 @@ impl Prices {
         Prices::parse(BUILTIN_PRICES, "built-in data/prices.csv").expect("built-in data/prices.csv parses (see tests)")
     }
 
-    /// Builds from values indexed by `PriceItem as usize`.
-    fn from_array(usd: [f64; 8]) -> Prices {
-        let at = |item: PriceItem| usd[item.index()];
+    /// Builds from rates indexed by `PriceItem as usize`.
+    fn from_rates(rates: Vec<Rate>) -> Prices {
+        let at = |item: PriceItem| rates[item.index()].clone();
         Prices {
-            usd_per_gb_cdn: at(PriceItem::CdnEgress),
-            usd_per_lb_hour: at(PriceItem::LbHour),
-            usd_per_gb_lb: at(PriceItem::LbPerGb),
-            usd_per_gb_inter_dc: at(PriceItem::InterDcTransfer),
-            usd_per_million_queue_messages: at(PriceItem::QueueMessages),
-            usd_per_gb_month_block: at(PriceItem::BlockStorage),
-            usd_per_gb_month_logs: at(PriceItem::LogStorage),
-            usd_per_gb_object_egress: at(PriceItem::ObjectEgress),
+            cdn_egress: at(PriceItem::CdnEgress),
+            cdn_requests: at(PriceItem::CdnRequests),
+            lb_hour: at(PriceItem::LbHour),
+            lb_per_gb: at(PriceItem::LbPerGb),
+            inter_dc_transfer: at(PriceItem::InterDcTransfer),
+            queue_messages: at(PriceItem::QueueMessages),
+            block_storage: at(PriceItem::BlockStorage),
+            managed_storage: at(PriceItem::ManagedStorage),
+            log_storage: at(PriceItem::LogStorage),
+            object_egress: at(PriceItem::ObjectEgress),
+            metrics: at(PriceItem::Metrics),
         }
+    }
+}
+
+/// A band must start at 0 when it is its item's first, else above the
+/// band before it.
+fn check_band(row: &Row, item: PriceItem, band: Band, previous: Option<(Band, u64)>) -> Result<(), CatalogError> {
+    let text = row.text(FROM).to_string();
+    match previous {
+        None if band.from != 0.0 => Err(row.error(CatalogErrorKind::FirstBand { item, text })),
+        Some((before, line)) if band.from <= before.from => Err(row.error(CatalogErrorKind::BandOrder {
+            item,
+            text,
+            previous_from: before.from,
+            previous_line: line,
+        })),
+        _ => Ok(()),
     }
 }
 
@@ -324,15 +462,26 @@ pub fn instances_usd_per_month(instance: &Instance, mean_count: f64) -> f64 {
     mean_count * instance.usd_per_hour * HOURS_PER_MONTH
 }
 
-/// Monthly CDN egress cost.
+/// Monthly CDN transfer cost, by the CDN's monthly volume bands.
 ///
 /// ```text
-/// C = (E / 10^9) · p_cdn
+/// C = Σ_b p_b · max(0, min(E/10^9, t_{b+1}) − t_b)
 /// ```
-/// where `E` is bytes served by the CDN per month and `p_cdn` is
-/// `usd_per_gb_cdn`. A flat rate: volume tiers are not modelled.
+/// where `E` is bytes served by the CDN per month, `t_b` the band starts
+/// in GB and `p_b` their prices (`cdn_egress`).
 pub fn cdn_egress_usd_per_month(prices: &Prices, egress_bytes_per_month: f64) -> f64 {
-    egress_bytes_per_month / BYTES_PER_GB * prices.usd_per_gb_cdn
+    prices.cdn_egress.usd(egress_bytes_per_month / BYTES_PER_GB)
+}
+
+/// Monthly CDN request cost.
+///
+/// ```text
+/// C = (n / 10^4) · p_r
+/// ```
+/// where `n` is requests served by the CDN per month and `p_r` is
+/// `cdn_requests` (USD per 10 000).
+pub fn cdn_requests_usd_per_month(prices: &Prices, requests_per_month: f64) -> f64 {
+    prices.cdn_requests.usd(requests_per_month / 1e4)
 }
 
 /// Monthly load balancer cost: running hours plus data processed.
@@ -340,11 +489,10 @@ pub fn cdn_egress_usd_per_month(prices: &Prices, egress_bytes_per_month: f64) ->
 /// ```text
 /// C = n · 730 · p_h + (D / 10^9) · p_gb
 /// ```
-/// where `n` is the number of load balancers, `p_h` is `usd_per_lb_hour`,
-/// `D` the bytes they process per month and `p_gb` is `usd_per_gb_lb`.
+/// where `n` is the number of load balancers, `p_h` is `lb_hour`, `D` the
+/// bytes they process per month and `p_gb` is `lb_per_gb`.
 pub fn lb_usd_per_month(prices: &Prices, lb_count: f64, processed_bytes_per_month: f64) -> f64 {
-    lb_count * HOURS_PER_MONTH * prices.usd_per_lb_hour
-        + processed_bytes_per_month / BYTES_PER_GB * prices.usd_per_gb_lb
+    prices.lb_hour.usd(lb_count * HOURS_PER_MONTH) + prices.lb_per_gb.usd(processed_bytes_per_month / BYTES_PER_GB)
 }
 
 /// Monthly transfer cost between data centers.
@@ -353,9 +501,9 @@ pub fn lb_usd_per_month(prices: &Prices, lb_count: f64, processed_bytes_per_mont
 /// C = (T / 10^9) · p_dc
 /// ```
 /// where `T` is bytes sent between data centers per month (counted once,
-/// by the sender) and `p_dc` is `usd_per_gb_inter_dc`.
+/// by the sender) and `p_dc` is `inter_dc_transfer`.
 pub fn inter_dc_usd_per_month(prices: &Prices, transfer_bytes_per_month: f64) -> f64 {
-    transfer_bytes_per_month / BYTES_PER_GB * prices.usd_per_gb_inter_dc
+    prices.inter_dc_transfer.usd(transfer_bytes_per_month / BYTES_PER_GB)
 }
 
 /// Monthly message queue cost.
@@ -364,20 +512,30 @@ pub fn inter_dc_usd_per_month(prices: &Prices, transfer_bytes_per_month: f64) ->
 /// C = (m / 10^6) · p_q
 /// ```
 /// where `m` is queue requests per month (send, receive and delete each
-/// count; the caller multiplies) and `p_q` is `usd_per_million_queue_messages`.
+/// count; the caller multiplies) and `p_q` is `queue_messages`.
 pub fn queue_usd_per_month(prices: &Prices, messages_per_month: f64) -> f64 {
-    messages_per_month / 1e6 * prices.usd_per_million_queue_messages
+    prices.queue_messages.usd(messages_per_month / 1e6)
 }
 
-/// Monthly block storage cost.
+/// Monthly block storage cost (a self-managed database's volumes).
 ///
 /// ```text
 /// C = (S / 10^9) · p_b
 /// ```
 /// where `S` is the bytes provisioned over the month and `p_b` is
-/// `usd_per_gb_month_block`.
+/// `block_storage`.
 pub fn block_storage_usd_per_month(prices: &Prices, stored_bytes: f64) -> f64 {
-    stored_bytes / BYTES_PER_GB * prices.usd_per_gb_month_block
+    prices.block_storage.usd(stored_bytes / BYTES_PER_GB)
+}
+
+/// Monthly managed database storage cost.
+///
+/// ```text
+/// C = (S / 10^9) · p_m
+/// ```
+/// where `S` is the bytes provisioned and `p_m` is `managed_storage`.
+pub fn managed_storage_usd_per_month(prices: &Prices, stored_bytes: f64) -> f64 {
+    prices.managed_storage.usd(stored_bytes / BYTES_PER_GB)
 }
 
 /// Monthly log storage cost.
@@ -386,20 +544,31 @@ pub fn block_storage_usd_per_month(prices: &Prices, stored_bytes: f64) -> f64 {
 /// C = (L / 10^9) · p_l
 /// ```
 /// where `L` is the bytes of logs retained (ingest rate × retention) and
-/// `p_l` is `usd_per_gb_month_logs`.
+/// `p_l` is `log_storage`.
 pub fn log_storage_usd_per_month(prices: &Prices, stored_bytes: f64) -> f64 {
-    stored_bytes / BYTES_PER_GB * prices.usd_per_gb_month_logs
+    prices.log_storage.usd(stored_bytes / BYTES_PER_GB)
 }
 
-/// Monthly egress cost from object storage or servers to the internet
-/// (traffic that does not go through the CDN).
+/// Monthly egress cost from servers to the internet (traffic that does
+/// not go through the CDN), by the provider's monthly volume bands.
 ///
 /// ```text
-/// C = (E / 10^9) · p_o
+/// C = Σ_b p_b · max(0, min(E/10^9, t_{b+1}) − t_b)
 /// ```
-/// where `E` is bytes sent per month and `p_o` is `usd_per_gb_object_egress`.
+/// where `E` is bytes sent per month, `t_b` the band starts in GB and
+/// `p_b` their prices (`object_egress`).
 pub fn object_egress_usd_per_month(prices: &Prices, egress_bytes_per_month: f64) -> f64 {
-    egress_bytes_per_month / BYTES_PER_GB * prices.usd_per_gb_object_egress
+    prices.object_egress.usd(egress_bytes_per_month / BYTES_PER_GB)
+}
+
+/// Monthly monitoring metrics cost, by the provider's metric-count bands.
+///
+/// ```text
+/// C = Σ_b p_b · max(0, min(m, t_{b+1}) − t_b)
+/// ```
+/// where `m` is the metrics kept over the month (metric-months).
+pub fn metrics_usd_per_month(prices: &Prices, metric_months: f64) -> f64 {
+    prices.metrics.usd(metric_months)
 }
 
 /// A steady per-second rate as a monthly total.
@@ -504,9 +673,17 @@ pub enum CatalogErrorKind {
     UnknownItem {
         text: String,
     },
-    DuplicateItem {
+    /// An item's first row does not start at 0.
+    FirstBand {
         item: PriceItem,
-        first_line: u64,
+        text: String,
+    },
+    /// A band that does not start above the band before it.
+    BandOrder {
+        item: PriceItem,
+        text: String,
+        previous_from: f64,
+        previous_line: u64,
     },
     WrongUnit {
         item: PriceItem,
@@ -542,7 +719,7 @@ impl fmt::Display for CatalogErrorKind {
             }
             NoRows => write!(f, "no rows after the header; expected at least one"),
             Header { found, expected } => {
-                write!(f, "header {found:?} is not {expected:?}")
+                write!(f, "header {found:?} is not {expected}")
             }
             FieldCount { found, expected } => {
                 write!(f, "{found} fields; expected {expected}")
@@ -575,9 +752,19 @@ impl fmt::Display for CatalogErrorKind {
                 "column item: {text:?} is not a known price item; expected one of {}",
                 item_names()
             ),
-            DuplicateItem { item, first_line } => write!(
+            FirstBand { item, text } => write!(
                 f,
-                "column item: {:?} is already priced on line {first_line}; expected each item once",
+                "column from: {text:?} starts the first price of {}; expected 0 (a band starting at 0 comes first)",
+                item.name()
+            ),
+            BandOrder {
+                item,
+                text,
+                previous_from,
+                previous_line,
+            } => write!(
+                f,
+                "column from: {text:?} is not above {previous_from}, where the band of {} on line {previous_line} starts; expected each item's bands in rising order",
                 item.name()
             ),
             WrongUnit { item, text } => write!(
@@ -588,7 +775,7 @@ impl fmt::Display for CatalogErrorKind {
             ),
             MissingItem { item } => write!(
                 f,
-                "missing price item {:?}; expected a row \"{},{},<usd>\"",
+                "missing price item {:?}; expected a row \"{},{},<usd>,0\"",
                 item.name(),
                 item.name(),
                 item.unit()
@@ -685,10 +872,25 @@ fn parse_instance(row: &Row) -> Result<Instance, CatalogError> {
         memory_gib: row.positive(MEMORY_GIB)?,
         network_gbps: row.positive(NETWORK_GBPS)?,
         usd_per_hour: row.number(USD_PER_HOUR)?,
+        usd_per_hour_on_demand: row.number(USD_PER_HOUR)?,
+        usd_per_hour_1yr: committed(row, USD_PER_HOUR_1YR)?,
+        usd_per_hour_3yr: committed(row, USD_PER_HOUR_3YR)?,
+        commitment: Commitment::OnDemand,
     })
 }
 
-fn parse_price(row: &Row) -> Result<(PriceItem, f64), CatalogError> {
+/// A committed price when the catalog has its column.
+fn committed(row: &Row, index: usize) -> Result<Option<f64>, CatalogError> {
+    match index < row.header.len() {
+        true => row.number(index).map(Some),
+        false => Ok(None),
+    }
+}
+
+/// Column index of `from` in [`PRICES_HEADER`].
+const FROM: usize = 3;
+
+fn parse_price(row: &Row) -> Result<(PriceItem, Band), CatalogError> {
     let text = row.text(0);
     let item = PriceItem::from_name(text)
         .ok_or_else(|| row.error(CatalogErrorKind::UnknownItem { text: text.to_string() }))?;
@@ -699,11 +901,19 @@ fn parse_price(row: &Row) -> Result<(PriceItem, f64), CatalogError> {
             text: unit.to_string(),
         }));
     }
-    Ok((item, row.number(2)?))
+    Ok((
+        item,
+        Band {
+            from: row.number(FROM)?,
+            usd: row.number(2)?,
+        },
+    ))
 }
 
 /// Reads the header and data rows, checking the header and field counts.
-fn read_rows<'a>(text: &str, file: &'a str, header: &'a [&'static str]) -> Result<Vec<Row<'a>>, CatalogError> {
+/// The first line must be one of `headers`; the rows then follow it.
+fn read_rows<'a>(text: &str, file: &'a str, headers: &[&'a [&'static str]]) -> Result<Vec<Row<'a>>, CatalogError> {
+    let mut header: &'a [&'static str] = headers[0];
     // Strip a spreadsheet's byte-order mark ourselves so byte offsets below
     // index the same text the reader saw.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -734,7 +944,7 @@ fn read_rows<'a>(text: &str, file: &'a str, header: &'a [&'static str]) -> Resul
             record,
         };
         if !seen_header {
-            check_header(&row)?;
+            header = check_header(&row, headers)?;
             seen_header = true;
         } else {
             check_field_count(&row)?;
@@ -757,14 +967,16 @@ fn is_blank(record: &csv::StringRecord) -> bool {
     record.iter().all(str::is_empty)
 }
 
-fn check_header(row: &Row) -> Result<(), CatalogError> {
-    if row.record.iter().eq(row.header.iter().copied()) {
-        return Ok(());
+/// The header among `headers` the row spells out.
+fn check_header<'a>(row: &Row, headers: &[&'a [&'static str]]) -> Result<&'a [&'static str], CatalogError> {
+    if let Some(found) = headers.iter().find(|h| row.record.iter().eq(h.iter().copied())) {
+        return Ok(found);
     }
     let found: Vec<&str> = row.record.iter().collect();
+    let expected: Vec<String> = headers.iter().map(|h| format!("{:?}", h.join(","))).collect();
     Err(row.error(CatalogErrorKind::Header {
         found: found.join(","),
-        expected: row.header.join(","),
+        expected: expected.join(" or "),
     }))
 }
 
@@ -885,7 +1097,7 @@ mod tests {
     fn builtin_prices_scale_linearly_with_size_within_a_family() {
         // AWS prices c7i/m7i/r7i per vCPU: every size costs vcpu/2 × large.
         let catalog = Catalog::builtin();
-        for family in ["c7i", "m7i", "r7i"] {
+        for family in ["c7i", "m7i", "r7i", "db.r7i"] {
             let ladder = catalog.family(family);
             let per_vcpu = ladder[0].usd_per_hour / ladder[0].vcpu as f64;
             for instance in &ladder {
@@ -908,7 +1120,7 @@ mod tests {
         assert_eq!(top.vcpu, 192);
         assert!(catalog.largest_in_family("nope").is_none());
         assert!(catalog.family("nope").is_empty());
-        assert_eq!(catalog.families(), vec!["c7i", "cache.r7g", "m7i", "r7i"]);
+        assert_eq!(catalog.families(), vec!["c7i", "cache.r7g", "db.r7i", "m7i", "r7i"]);
     }
 
     #[test]
@@ -923,18 +1135,69 @@ mod tests {
     #[test]
     fn builtin_prices_parse_with_list_values() {
         let p = Prices::builtin();
-        for (actual, expected) in [
-            (p.usd_per_gb_cdn, 0.085),
-            (p.usd_per_lb_hour, 0.0225),
-            (p.usd_per_gb_lb, 0.008),
-            (p.usd_per_gb_inter_dc, 0.02),
-            (p.usd_per_million_queue_messages, 0.40),
-            (p.usd_per_gb_month_block, 0.08),
-            (p.usd_per_gb_month_logs, 0.023),
-            (p.usd_per_gb_object_egress, 0.09),
+        for (rate, expected) in [
+            (&p.cdn_egress, 0.085),
+            (&p.cdn_requests, 0.01),
+            (&p.lb_hour, 0.0225),
+            (&p.lb_per_gb, 0.008),
+            (&p.inter_dc_transfer, 0.02),
+            (&p.queue_messages, 0.40),
+            (&p.block_storage, 0.08),
+            (&p.managed_storage, 0.115),
+            (&p.log_storage, 0.023),
+            (&p.object_egress, 0.09),
+            (&p.metrics, 0.30),
         ] {
-            assert!(close(actual, expected), "{actual} vs {expected}");
+            assert!(close(rate.first_usd(), expected), "{rate:?} vs {expected}");
         }
+        let starts = |rate: &Rate| rate.bands.iter().map(|b| b.from).collect::<Vec<_>>();
+        assert_eq!(starts(&p.object_egress), vec![0.0, 10_240.0, 51_200.0, 153_600.0]);
+        assert_eq!(p.cdn_egress.bands.len(), 7);
+        assert_eq!(starts(&p.metrics), vec![0.0, 10_000.0, 250_000.0, 1_000_000.0]);
+    }
+
+    #[test]
+    fn committed_prices_follow_the_published_ratios() {
+        // EC2 0.63 / 0.43, ElastiCache 0.69 / 0.47, RDS 0.69 / 0.46 of on demand (data/README.md).
+        let catalog = Catalog::builtin();
+        for instance in &catalog.instances {
+            let (one, three) = match instance.family.as_str() {
+                "cache.r7g" => (0.69, 0.47),
+                "db.r7i" => (0.69, 0.46),
+                _ => (0.63, 0.43),
+            };
+            let on_demand = instance.usd_per_hour_on_demand;
+            assert!(
+                (instance.usd_per_hour_1yr.unwrap() - one * on_demand).abs() < 1e-6,
+                "{instance:?}"
+            );
+            assert!(
+                (instance.usd_per_hour_3yr.unwrap() - three * on_demand).abs() < 1e-6,
+                "{instance:?}"
+            );
+        }
+        let three = catalog.with_commitment(Commitment::ThreeYear).unwrap();
+        let c7i = three.find("c7i.xlarge").unwrap();
+        assert!(close(c7i.usd_per_hour, 0.076755));
+        assert_eq!(c7i.commitment, Commitment::ThreeYear);
+        let back = three.with_commitment(Commitment::OnDemand).unwrap();
+        assert_eq!(back, catalog);
+    }
+
+    #[test]
+    fn a_catalog_without_committed_columns_parses_and_refuses_a_commitment() {
+        let text = "provider,name,family,vcpu,memory_gib,network_gbps,usd_per_hour\n\
+                    aws,m7i.large,m7i,2,8,12.5,0.1008\n";
+        let catalog = Catalog::parse(text, "mine.csv").expect("the seven-column header is accepted");
+        assert_eq!(catalog.instances[0].usd_per_hour_1yr, None);
+        let err = catalog.with_commitment(Commitment::OneYear).unwrap_err();
+        assert!(err.contains("m7i.large") && err.contains("usd_per_hour_1yr"), "{err}");
+        assert!(catalog.with_commitment(Commitment::OnDemand).is_ok());
+        assert_eq!("3yr".parse::<Commitment>(), Ok(Commitment::ThreeYear));
+        assert!("2yr"
+            .parse::<Commitment>()
+            .unwrap_err()
+            .contains("on-demand, 1yr or 3yr"));
     }
 
     #[test]
@@ -1075,45 +1338,54 @@ mod tests {
     #[test]
     fn bad_prices_name_file_line_and_column() {
         let good = include_str!("../data/prices.csv");
-        let cases: Vec<(String, &str)> = vec![
+        let cases: Vec<(String, &str)> =
+            vec![
             (
-                good.replace("cdn_egress,", "cdn,"),
-                "line 2: column item: \"cdn\" is not a known price item; expected one of cdn_egress, lb_hour",
+                good.replacen("cdn_egress,", "cdn,", 1),
+                "line 2: column item: \"cdn\" is not a known price item; expected one of cdn_egress, cdn_requests",
             ),
             (
                 good.replace("lb_hour,per_hour", "lb_hour,per_month"),
-                "line 3: column unit: \"per_month\" is not the unit of lb_hour; expected \"per_hour\"",
+                "line 10: column unit: \"per_month\" is not the unit of lb_hour; expected \"per_hour\"",
             ),
             (
                 good.replace("0.0225", "0.02z"),
-                "line 3: column usd: \"0.02z\" is not a number",
+                "line 10: column usd: \"0.02z\" is not a number",
             ),
-            (good.replace("0.0225", "-1"), "line 3: column usd: \"-1\" is negative"),
+            (good.replace("0.0225", "-1"), "line 10: column usd: \"-1\" is negative"),
             (
                 good.replace("0.0225", "inf"),
-                "line 3: column usd: \"inf\" is not finite",
+                "line 10: column usd: \"inf\" is not finite",
             ),
             (
-                good.replace("log_storage,per_gb_month,0.023\n", ""),
-                "prices.csv: missing price item \"log_storage\"; expected a row \"log_storage,per_gb_month,<usd>\"",
+                good.replace("lb_hour,per_hour,0.0225,0", "lb_hour,per_hour,0.0225,-3"),
+                "line 10: column from: \"-3\" is negative",
             ),
             (
-                format!("{good}cdn_egress,per_gb,0.1\n"),
-                "line 10: column item: \"cdn_egress\" is already priced on line 2",
+                good.replace("log_storage,per_gb_month,0.023,0\n", ""),
+                "prices.csv: missing price item \"log_storage\"; expected a row \"log_storage,per_gb_month,<usd>,0\"",
             ),
             (
-                good.replace("lb_hour,per_hour,0.0225", "lb_hour,per_hour"),
-                "line 3: 2 fields; expected 3",
+                format!("{good}cdn_egress,per_gb,0.1,0\n"),
+                "line 25: column from: \"0\" is not above 5242880, where the band of cdn_egress on line 8 starts",
             ),
             (
-                good.replace("item,unit,usd", "item,usd,unit"),
-                "line 1: header \"item,usd,unit\" is not \"item,unit,usd\"",
+                good.replace("lb_hour,per_hour,0.0225,0", "lb_hour,per_hour,0.0225,5"),
+                "line 10: column from: \"5\" starts the first price of lb_hour; expected 0",
+            ),
+            (
+                good.replace("lb_hour,per_hour,0.0225,0", "lb_hour,per_hour,0.0225"),
+                "line 10: 3 fields; expected 4",
+            ),
+            (
+                good.replace("item,unit,usd,from", "item,usd,unit,from"),
+                "line 1: header \"item,usd,unit,from\" is not \"item,unit,usd,from\"",
             ),
             (
                 String::new(),
-                "prices.csv: file is empty; expected the header \"item,unit,usd\"",
+                "prices.csv: file is empty; expected the header \"item,unit,usd,from\"",
             ),
-            ("item,unit,usd\n".to_string(), "prices.csv: no rows after the header"),
+            ("item,unit,usd,from\n".to_string(), "prices.csv: no rows after the header"),
         ];
         for (text, expected) in cases {
             let err = Prices::parse(&text, "prices.csv").expect_err(&text);
@@ -1139,8 +1411,16 @@ mod tests {
         // 2.5 mean servers (autoscaled) × 0.1008 × 730
         assert!(close(instances_usd_per_month(m7i, 2.5), 183.96));
         assert!(close(instances_usd_per_month(m7i, 0.0), 0.0));
-        // 10 TB = 10 000 GB × 0.085
+        // 10 000 GB, all in CloudFront's first band (to 10 240 GB): × 0.085
         assert!(close(cdn_egress_usd_per_month(&p, 1e13), 850.0));
+        // 60 000 GB: 10 240 × 0.085 + 40 960 × 0.080 + 8 800 × 0.060
+        assert!(close(cdn_egress_usd_per_month(&p, 6e13), 870.4 + 3276.8 + 528.0));
+        // 25 million requests = 2 500 × 10k × 0.01
+        assert!(close(cdn_requests_usd_per_month(&p, 2.5e7), 25.0));
+        // 500 GB-month × 0.115
+        assert!(close(managed_storage_usd_per_month(&p, 5e11), 57.5));
+        // 12 000 metrics: 10 000 × 0.30 + 2 000 × 0.10
+        assert!(close(metrics_usd_per_month(&p, 12_000.0), 3200.0));
         // 2 LB × 730 h × 0.0225 + 5 000 GB × 0.008 = 32.85 + 40
         assert!(close(lb_usd_per_month(&p, 2.0, 5e12), 72.85));
         // 1 000 GB × 0.02
@@ -1153,6 +1433,8 @@ mod tests {
         assert!(close(log_storage_usd_per_month(&p, 2e12), 46.0));
         // 1 000 GB × 0.09
         assert!(close(object_egress_usd_per_month(&p, 1e12), 90.0));
+        // 30 000 GB spans two bands: 10 240 × 0.09 + 19 760 × 0.085 = 921.60 + 1 679.60
+        assert!(close(object_egress_usd_per_month(&p, 3e13), 2601.2));
     }
 
     #[test]

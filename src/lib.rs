@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod cost;
 pub mod error;
+pub mod explain;
 pub mod fit;
 pub mod input;
 pub mod latency;

@@ -23,7 +23,10 @@ fn main() -> ExitCode {
         Err(e) => return fail(&first_line(&e.to_string())),
     };
     match scaleplan::app::run(&cli) {
-        Ok(text) => print(&text),
+        Ok(output) => {
+            eprint!("{}", output.stderr);
+            print(&output.stdout)
+        }
         Err(e) => fail(&format!("error: {e}")),
     }
 }

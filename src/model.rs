@@ -201,9 +201,13 @@ pub struct Stage {
     /// scale-out web farm and no session store.
     #[serde(default)]
     pub sticky_sessions: Option<bool>,
-    /// Storage one database server can hold (a managed volume's limit).
+    /// Storage one database server can hold (default: the volume limit of
+    /// its `db_hosting`).
     #[serde(default, deserialize_with = "optional_bytes")]
     pub max_db_storage: Option<f64>,
+    /// How the database tiers are run and priced (default managed).
+    #[serde(default)]
+    pub db_hosting: DbHosting,
     #[serde(rename = "tier")]
     pub tiers: Vec<Tier>,
 }
@@ -219,6 +223,40 @@ fn optional_bytes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>,
 /// One database volume's limit when a model does not say (64 TiB, the
 /// largest managed relational volume at the big clouds).
 pub const DEFAULT_MAX_DB_STORAGE_BYTES: f64 = 64.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0;
+
+/// One block volume's limit for a self-managed database (16 TiB, the
+/// largest EBS gp3 volume).
+pub const SELF_MANAGED_MAX_DB_STORAGE_BYTES: f64 = 16.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0;
+
+/// How a stage's database tiers are run: a managed service (instances
+/// priced as the catalog's `db.` rows, managed storage, 64 TiB a volume) or
+/// self-managed on plain instances (block storage, 16 TiB a volume). The
+/// all-in-one single server is always self-managed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum DbHosting {
+    #[default]
+    Managed,
+    SelfManaged,
+}
+
+impl DbHosting {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DbHosting::Managed => "managed",
+            DbHosting::SelfManaged => "self-managed",
+        }
+    }
+
+    /// One volume's limit in bytes: [`DEFAULT_MAX_DB_STORAGE_BYTES`] managed,
+    /// [`SELF_MANAGED_MAX_DB_STORAGE_BYTES`] self-managed.
+    pub fn volume_limit_bytes(self) -> f64 {
+        match self {
+            DbHosting::Managed => DEFAULT_MAX_DB_STORAGE_BYTES,
+            DbHosting::SelfManaged => SELF_MANAGED_MAX_DB_STORAGE_BYTES,
+        }
+    }
+}
 
 /// Cache memory as a fraction of the cacheable bytes, when a model has a
 /// cache tier and does not say.

@@ -159,9 +159,10 @@ pub struct ReplicaSizing {
     pub promotion_replica_utilization: Option<f64>,
     /// Utilization of the promoted replica as the new primary.
     pub promoted_primary_utilization: f64,
-    /// The constraint that set the count ("utilization", "n+1", "p99",
-    /// "minimum", "stability") or, when infeasible, the one that failed
-    /// ("apply tax", "apply tax (failover)", "p99", …).
+    /// The constraint that set the count, with its limit (`max-util 70%`,
+    /// `failover 90%`, `p99 10.0 ms`, `min-servers 1`, `stability`; several
+    /// joined by ` + ` when `n − 1` breaks them all) or, when infeasible,
+    /// the one that failed (`apply …`, `max-replicas 15`, `p99 …`).
     pub binding: String,
     pub feasible: bool,
     /// Empty when feasible; otherwise why, in plain sentences.
@@ -459,37 +460,63 @@ impl Replication {
         Some(wait.read_quantile_s(self.read_time_s, 1.0 - READ_QUANTILE))
     }
 
-    /// The first constraint `n` replicas break, or `None` when all hold.
+    /// The first constraint `n` replicas break (its key), or `None` when
+    /// all hold.
     fn violation(&self, replicas: u64, with_target: bool) -> Option<&'static str> {
+        self.violations(replicas, with_target).first().map(|(key, _)| *key)
+    }
+
+    /// Every constraint `n` replicas break: its key (`min-servers`,
+    /// `max-util`, `stability`, `failover`, `p99`) and the key with its limit.
+    fn violations(&self, replicas: u64, with_target: bool) -> Vec<(&'static str, String)> {
+        let mut broken = Vec::new();
         if replicas < self.min_replicas.max(1) {
-            return Some("minimum");
+            broken.push(("min-servers", format!("min-servers {}", self.min_replicas.max(1))));
         }
         let utilization = self.replica_utilization(replicas);
         if utilization > self.max_utilization {
-            return Some("utilization");
+            broken.push(("max-util", format!("max-util {}", format_percent(self.max_utilization))));
         }
         if utilization >= 1.0 {
-            return Some("stability");
+            broken.push(("stability", "stability".to_string()));
         }
         if self.n_plus_one && (replicas < 2 || self.replica_utilization(replicas - 1) > self.failover_utilization) {
-            return Some("n+1");
+            let limit = format_percent(self.failover_utilization);
+            broken.push(("failover", format!("failover {limit}")));
         }
-        match self.p99_read_target_s.filter(|_| with_target) {
-            Some(target_s)
-                if self
-                    .replica_read_quantile_s(replicas, READ_QUANTILE)
-                    .is_none_or(|t| t > target_s) =>
+        if let Some(target_s) = self.p99_read_target_s.filter(|_| with_target) {
+            if self
+                .replica_read_quantile_s(replicas, READ_QUANTILE)
+                .is_none_or(|t| t > target_s)
             {
-                Some("p99")
+                broken.push(("p99", format!("p99 {}", format_duration(target_s))));
             }
-            _ => None,
+        }
+        broken
+    }
+
+    /// What set a least count: every constraint `n − 1` breaks (`stability`
+    /// alone when `n − 1` is saturated), `min-servers` at the minimum.
+    fn binding_at(&self, replicas: u64, with_target: bool) -> String {
+        let floor = self.min_replicas.max(1);
+        if replicas <= floor {
+            return format!("min-servers {floor}");
+        }
+        let broken = self.violations(replicas - 1, with_target);
+        if let Some((_, stability)) = broken.iter().find(|(key, _)| *key == "stability") {
+            return stability.clone();
+        }
+        let parts: Vec<String> = broken.into_iter().map(|(_, text)| text).collect();
+        match parts.is_empty() {
+            true => format!("min-servers {floor}"),
+            false => parts.join(" + "),
         }
     }
 
     /// The least count that meets the constraints: gallop up from the
     /// minimum until all hold, then bisect back. `Err` names the
     /// constraint still broken at [`SEARCH_CAP`].
-    fn least_replicas(&self, with_target: bool) -> Result<(u64, &'static str), &'static str> {
+    fn least_replicas(&self, with_target: bool) -> Result<(u64, String), &'static str> {
         let floor = self.min_replicas.max(1);
         let found = least_count(floor, SEARCH_CAP, |n| {
             Ok::<_, Infallible>(self.violation(n, with_target))
@@ -499,11 +526,7 @@ impl Replication {
             Ok(Least::Capped { violation, .. }) => return Err(violation),
             Err(never) => match never {},
         };
-        let binding = match passing {
-            n if n <= floor => "minimum",
-            n => self.violation(n - 1, with_target).unwrap_or("minimum"),
-        };
-        Ok((passing, binding))
+        Ok((passing, self.binding_at(passing, with_target)))
     }
 
     /// The count the count-only constraints ask for (minimum, N+1's two).
@@ -516,13 +539,19 @@ impl Replication {
         }
     }
 
+    /// The p99 read target as a binding: `p99 10.0 ms`.
+    fn p99_binding(&self) -> String {
+        let target = self.p99_read_target_s.map_or_else(String::new, format_duration);
+        format!("p99 {target}").trim_end().to_string()
+    }
+
     /// Why no count can work when the apply tax alone breaks a ceiling.
     fn apply_ceiling(&self) -> Option<(&'static str, String)> {
         let apply = self.apply_load_cores() / self.cores();
         let breaks = |ceiling: f64| apply >= ceiling;
         if breaks(self.max_utilization) {
             return Some((
-                "apply tax",
+                "apply",
                 format!(
                     "writes alone keep every replica at {} — at or above the {} ceiling; more replicas cannot help: shard the writes",
                     format_percent(apply),
@@ -532,7 +561,7 @@ impl Replication {
         }
         (self.n_plus_one && breaks(self.failover_utilization)).then(|| {
             (
-                "apply tax (failover)",
+                "apply",
                 format!(
                     "writes alone keep every replica at {} — at or above the {} failover ceiling; no replica count survives a failure: shard the writes",
                     format_percent(apply),
@@ -703,7 +732,7 @@ pub fn size_replicas(tier: &Replication) -> Result<ReplicaSizing, ReplicationErr
         // Every other constraint holds at the cap: size for those alone.
         Err("p99") => {
             reasons.push(tier.target_not_met());
-            tier.least_replicas(false).map(|(n, _)| (n, "p99"))
+            tier.least_replicas(false).map(|(n, _)| (n, tier.p99_binding()))
         }
         other => other,
     };
@@ -711,15 +740,15 @@ pub fn size_replicas(tier: &Replication) -> Result<ReplicaSizing, ReplicationErr
         Ok(found) => found,
         Err(name) => {
             reasons.push(format!("{name} still not met at {SEARCH_CAP} replicas"));
-            (SEARCH_CAP, name)
+            (SEARCH_CAP, name.to_string())
         }
     };
     if let Some(reason) = hopeless {
         reasons.push(reason);
-        binding = "p99";
+        binding = tier.p99_binding();
     }
     if replicas > tier.max_replicas {
-        binding = "max-replicas";
+        binding = format!("max-replicas {}", tier.max_replicas);
         reasons.push(format!(
             "needs {replicas} replicas, more than the {} one primary may have ({}): reads above {} need a cache or shards",
             tier.max_replicas,
@@ -728,15 +757,89 @@ pub fn size_replicas(tier: &Replication) -> Result<ReplicaSizing, ReplicationErr
         ));
     }
     if tier.write_rate_per_s > tier.apply_capacity_per_s() {
-        binding = "apply";
+        binding = format!("apply {}", format_rate(tier.apply_capacity_per_s()));
         reasons.push(apply_reason(tier));
     }
-    Ok(tier.sizing(replicas, binding, reasons))
+    Ok(tier.sizing(replicas, &binding, reasons))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// `tier` with the constraint `key` relaxed.
+    fn relaxed(tier: &Replication, key: &str) -> Replication {
+        let mut t = tier.clone();
+        match key {
+            "max-util" => t.max_utilization = 1.0,
+            "failover" => t.n_plus_one = false,
+            "min-servers" => t.min_replicas = 1,
+            "p99" => t.p99_read_target_s = None,
+            other => panic!("unexpected binding {other}"),
+        }
+        t
+    }
+
+    fn replicas_of(tier: &Replication) -> u64 {
+        size_replicas(tier).unwrap().replicas
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Relaxing the constraint a replica count names alone allows fewer
+        /// replicas; relaxing any other alone does not; a tie names all.
+        #[test]
+        fn the_binding_alone_holds_the_replica_count(
+            reads in 10.0f64..2e5,
+            writes in 0.0f64..2000.0,
+            read_s in 2e-4f64..0.01,
+            write_s in 2e-4f64..0.01,
+            cores in prop::sample::select(vec![2u32, 4, 8, 16, 32]),
+            util in 0.4f64..0.9,
+            fo in 0.0f64..0.1,
+            n1 in prop::bool::ANY,
+            min in 1u64..4,
+            target in prop::option::of(1.2f64..6.0),
+        ) {
+            let mut tier = Replication::new(reads, writes, read_s, write_s, cores);
+            tier.apply_factor = 0.1;
+            tier.apply_workers = 4;
+            tier.max_utilization = util;
+            tier.failover_utilization = (util + fo).min(1.0);
+            tier.n_plus_one = n1;
+            tier.min_replicas = min;
+            tier.max_replicas = 1_000_000;
+            tier.p99_read_target_s = target.map(|f| f * read_s * 100f64.ln());
+            let sizing = size_replicas(&tier).unwrap();
+            prop_assume!(sizing.feasible);
+            let n = sizing.replicas;
+            let named: Vec<&str> = sizing.binding.split(" + ").map(|b| b.split(' ').next().unwrap()).collect();
+            if named == ["stability"] {
+                prop_assert!(tier.replica_utilization(n - 1) >= 1.0);
+                return Ok(());
+            }
+            if n <= tier.min_replicas.max(1) {
+                prop_assert_eq!(named, vec!["min-servers"]);
+                return Ok(());
+            }
+            // The approximate p99 is only locally monotone (see size_replicas).
+            prop_assume!(tier.p99_read_target_s.is_none() || tier.apply_factor * write_s <= 5.0 * read_s);
+            let all = named.iter().fold(tier.clone(), |t, k| relaxed(&t, k));
+            prop_assert!(replicas_of(&all) < n, "relaxing {:?}", named);
+            for key in &named {
+                let fewer = replicas_of(&relaxed(&tier, key)) < n;
+                prop_assert_eq!(fewer, named.len() == 1, "{} alone of {}", key, sizing.binding);
+            }
+            let mut others = vec!["max-util", "min-servers"];
+            if n1 { others.push("failover"); }
+            if target.is_some() { others.push("p99"); }
+            for other in others.into_iter().filter(|k| !named.contains(k)) {
+                prop_assert_eq!(replicas_of(&relaxed(&tier, other)), n, "relaxing {}", other);
+            }
+        }
+    }
 
     fn assert_close(actual: f64, expected: f64, rel_tol: f64, what: &str) {
         let err = ((actual - expected) / expected).abs();
@@ -783,7 +886,7 @@ mod tests {
         let mut n1 = example();
         n1.n_plus_one = true;
         let two = size_replicas(&n1).unwrap();
-        assert_eq!((two.replicas, two.binding.as_str()), (2, "n+1"));
+        assert_eq!((two.replicas, two.binding.as_str()), (2, "failover 90.0%"));
         assert_close(two.replica_utilization, 0.375, 1e-12, "ρ(2)");
         assert_close(two.failover_replica_utilization.unwrap(), 0.625, 1e-12, "failover");
         assert_close(two.promotion_replica_utilization.unwrap(), 0.625, 1e-12, "promotion");
@@ -793,14 +896,14 @@ mod tests {
         let mut busy = example();
         busy.read_rate_per_s = 10_000.0;
         let nine = size_replicas(&busy).unwrap();
-        assert_eq!((nine.replicas, nine.binding.as_str()), (9, "utilization"));
+        assert_eq!((nine.replicas, nine.binding.as_str()), (9, "max-util 70.0%"));
         assert_close(nine.replica_utilization, (20.0 / 9.0 + 0.5) / 4.0, 1e-12, "ρ(9)");
         // The read ceiling at 15 replicas: (2.8 − 0.5)·15 / 0.002 = 17 250/s.
         assert_close(nine.read_ceiling_per_s, 17_250.0, 1e-12, "ceiling");
         // A minimum above the need binds.
         busy.min_replicas = 12;
         let twelve = size_replicas(&busy).unwrap();
-        assert_eq!((twelve.replicas, twelve.binding.as_str()), (12, "minimum"));
+        assert_eq!((twelve.replicas, twelve.binding.as_str()), (12, "min-servers 12"));
     }
 
     #[test]
@@ -810,7 +913,7 @@ mod tests {
         r.write_time_s = 0.1 / 3.0;
         let s = size_replicas(&r).unwrap();
         assert!(!s.feasible);
-        assert_eq!(s.binding, "apply tax");
+        assert_eq!(s.binding, "apply");
         assert!(s.reason.contains("83.3%") && s.reason.contains("70.0%"), "{}", s.reason);
         assert!(
             s.reason.contains("more replicas cannot help: shard the writes"),
@@ -827,7 +930,7 @@ mod tests {
         fo.failover_utilization = 0.8;
         fo.n_plus_one = true;
         let s = size_replicas(&fo).unwrap();
-        assert!(!s.feasible && s.binding == "apply tax (failover)", "{s:?}");
+        assert!(!s.feasible && s.binding == "apply", "{s:?}");
         assert!(s.reason.contains("failover ceiling"), "{}", s.reason);
         assert_eq!(s.replicas, 2);
     }
@@ -865,7 +968,7 @@ mod tests {
         r.write_rate_per_s = 250.0;
         let s = size_replicas(&r).unwrap();
         assert_eq!(s.replication_lag_s, None);
-        assert!(!s.feasible && s.binding == "apply", "{s:?}");
+        assert!(!s.feasible && s.binding == "apply 140/s", "{s:?}");
         assert!(s.reason.contains("fall behind"), "{}", s.reason);
         assert!(s.reason.contains("140/s") && s.reason.contains("250/s"), "{}", s.reason);
         assert_eq!(s.replicas, 2);
@@ -986,13 +1089,13 @@ mod tests {
         let mut r = example();
         r.p99_read_target_s = Some(0.0095);
         let s = size_replicas(&r).unwrap();
-        assert!(s.feasible && s.binding == "p99", "{s:?}");
+        assert!(s.feasible && s.binding == "p99 9.50 ms", "{s:?}");
         assert!(s.replica_p99_read_s.unwrap() <= 0.0095);
         assert!(r.replica_read_quantile_s(s.replicas - 1, 0.99).unwrap() > 0.0095);
         // Below S_r·ln 100 = 9.21 ms no replica count can help.
         r.p99_read_target_s = Some(0.009);
         let s = size_replicas(&r).unwrap();
-        assert!(!s.feasible && s.binding == "p99", "{s:?}");
+        assert!(!s.feasible && s.binding.starts_with("p99 "), "{s:?}");
         assert!(s.reason.contains("the read's own service"), "{}", s.reason);
         assert_eq!(s.replicas, 1, "the other constraints alone");
         // Above that floor but below what the apply stream alone causes:
@@ -1000,7 +1103,7 @@ mod tests {
         let mut busy = Replication::new(1000.0, 100.0, 0.001, 0.005, 1);
         busy.p99_read_target_s = Some(0.02);
         let s = size_replicas(&busy).unwrap();
-        assert!(!s.feasible && s.binding == "p99", "{s:?}");
+        assert!(!s.feasible && s.binding.starts_with("p99 "), "{s:?}");
         assert!(s.reason.contains("only replays writes"), "{}", s.reason);
         // Reads (1 core) + apply (0.5) ≤ 0.7: 1/n ≤ 0.2 → n = 5.
         assert_eq!(s.replicas, 5);

@@ -1164,6 +1164,17 @@ fn even_split_floor(target: &SizeTarget) -> u64 {
     }
 }
 
+/// Which of `target`'s two limits `shards` shards (≥ 1) break: the hottest
+/// shard's rate above one shard's capacity, and its bytes above one
+/// shard's storage. What set a count `S` is what `S − 1` breaks.
+pub fn broken_limits(layout: &Layout, target: &SizeTarget, shards: u64) -> (bool, bool) {
+    let shards = shards.max(1);
+    let rate = load_skew(layout, shards).hottest_shard_share * target.total_rate_per_s;
+    let bytes = target.stored_bytes / shards as f64 * key_count_skew(layout, shards);
+    let storage = target.shard_storage_bytes.is_some_and(|storage| bytes > storage);
+    (rate > target.shard_capacity_rate_per_s, storage)
+}
+
 fn fit_at(layout: &Layout, target: &SizeTarget, shards: u64) -> Option<ShardFit> {
     let load = load_skew(layout, shards);
     let rate = load.hottest_shard_share * target.total_rate_per_s;

@@ -5,8 +5,10 @@ use crate::error::InputError;
 use crate::input::{self, parse_toml};
 use serde::Deserialize;
 
-const DEFAULT_WORKLOAD: &str = include_str!("../data/workloads/default.toml");
-const DEFAULT_TARGETS: &str = include_str!("../data/targets.toml");
+/// The built-in workload file (`scaleplan defaults workload` prints it).
+pub const DEFAULT_WORKLOAD: &str = include_str!("../data/workloads/default.toml");
+/// The built-in targets file (`scaleplan defaults targets` prints it).
+pub const DEFAULT_TARGETS: &str = include_str!("../data/targets.toml");
 
 /// What users do. All values in SI units (seconds, bytes, per second).
 /// The reason for each default is in `data/workloads/default.toml`.
@@ -92,6 +94,10 @@ pub struct Workload {
     pub hop_latency_s: f64,
     #[serde(deserialize_with = "input::bytes")]
     pub log_bytes_per_request: f64,
+    /// Monitoring metrics kept per running server (billed per metric-month
+    /// where a stage adds monitoring).
+    #[serde(deserialize_with = "input::count")]
+    pub metrics_per_server: f64,
 }
 
 const SECONDS_PER_DAY: f64 = 86_400.0;

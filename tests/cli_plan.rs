@@ -34,7 +34,7 @@ const STAGE_FIELDS: [&str; 25] = [
     "ceiling_reason",
 ];
 
-const TIER_FIELDS: [&str; 22] = [
+const TIER_FIELDS: [&str; 23] = [
     "users",
     "stage",
     "stage_order",
@@ -42,6 +42,7 @@ const TIER_FIELDS: [&str; 22] = [
     "kind",
     "instance",
     "servers",
+    "binding",
     "cores_per_server",
     "arrival_rate_per_s",
     "service_time_s",

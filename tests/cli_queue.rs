@@ -6,11 +6,12 @@ use common::{json_rows, scaleplan};
 
 use serde_json::Value;
 
-const FIELDS: [&str; 21] = [
+const FIELDS: [&str; 22] = [
     "arrival_rate_per_s",
     "service_time_s",
     "cores_per_server",
     "servers",
+    "binding",
     "cores",
     "offered_load_erlangs",
     "utilization",
@@ -106,7 +107,13 @@ fn csv_has_header_and_empty_cells_for_missing_values() {
     let mut lines = out.lines();
     assert_eq!(lines.next().unwrap(), FIELDS.join(","));
     let cells: Vec<&str> = lines.next().unwrap().splitn(FIELDS.len(), ',').collect();
-    assert_eq!(cells[8], "", "mean_wait_s should be empty when unstable");
+    let at = |name: &str| FIELDS.iter().position(|f| *f == name).unwrap();
+    assert_eq!(
+        cells[at("mean_wait_s")],
+        "",
+        "mean_wait_s should be empty when unstable"
+    );
+    assert_eq!(cells[at("binding")], "", "a given count has no binding");
     assert!(!out.contains("NaN") && !out.contains("inf"));
 }
 

@@ -32,10 +32,11 @@ fn close(actual: f64, expected: f64) -> bool {
     (actual - expected).abs() <= 1e-12 * expected.abs().max(1.0)
 }
 
-const FIELDS: [&str; 11] = [
+const FIELDS: [&str; 12] = [
     "read_rate_per_s",
     "write_rate_per_s",
     "replicas",
+    "binding",
     "replica_utilization",
     "primary_utilization",
     "replica_p99_read_s",

@@ -49,25 +49,28 @@ fn split_db_at_20k_users_by_hand() {
     let db_erlangs = reads * 2.0 * 0.001 + writes * 2.0 * 0.002; // 0.0509
     let db_rate = reads * 2.0 + writes * 2.0;
     let db_service = db_erlangs / db_rate;
-    // r7i.large has 2 vCPU: 2.5 %; the smallest memory instance.
+    // db.r7i.large (the managed r7i.large: db_hosting defaults to managed) has 2 vCPU:
+    // 2.5 %; the smallest memory instance.
     assert_eq!(got.tiers.len(), 2);
     let (web, db) = (&got.tiers[0], &got.tiers[1]);
     assert_eq!((web.instance.as_str(), web.servers), ("c7i.large", 1));
-    assert_eq!((db.instance.as_str(), db.servers), ("r7i.large", 1));
+    assert_eq!((db.instance.as_str(), db.servers), ("db.r7i.large", 1));
     assert_eq!(got.servers, 2);
     assert!((web.utilization() - web_erlangs / 2.0).abs() < 1e-12);
     assert!((db.utilization() - db_erlangs / 2.0).abs() < 1e-12);
 
-    // Cost: 730 h × ($0.08925 + $0.1323) for the two servers; egress at $0.09/GB of the
-    // monthly static (17.36/s × 40 kB) and dynamic (11.57/s × 16 kB) bytes; block storage
-    // at $0.08 per GB-month of 20k × 1 MB.
+    // Cost: 730 h × ($0.08925 + $0.2625) for the two servers (EC2 c7i.large, RDS
+    // db.r7i.large); egress at $0.09/GB (the first band, to 10 240 GB) of the monthly static
+    // (17.36/s × 40 kB) and dynamic (11.57/s × 16 kB) bytes; managed storage at $0.115
+    // per GB-month of 20k × 1 MB.
     let month_s = 730.0 * 3600.0;
-    let servers_usd = 730.0 * (0.08925 + 0.1323);
+    let servers_usd = 730.0 * (0.08925 + 0.2625);
     let static_gb = 10_000.0 * 150.0 / 86_400.0 * 40_000.0 * month_s / 1e9; // 1825 GB
     let dynamic_gb = 10_000.0 * 100.0 / 86_400.0 * 16_000.0 * month_s / 1e9; // 486.7 GB
     let egress_usd = 0.09 * (static_gb + dynamic_gb);
-    let storage_usd = 0.08 * 20_000.0 * 1e6 / 1e9;
-    let usd = servers_usd + egress_usd + storage_usd; // $371.38
+    assert!(static_gb + dynamic_gb < 10_240.0);
+    let storage_usd = 0.115 * 20_000.0 * 1e6 / 1e9;
+    let usd = servers_usd + egress_usd + storage_usd; // $466.15
     assert!(
         (got.usd_per_month - usd).abs() < 1e-6 * usd,
         "{} vs {usd}",

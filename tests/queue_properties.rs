@@ -93,5 +93,5 @@ fn sizing_a_million_servers() {
     };
     let sizing = size(&farm, &constraints).unwrap();
     assert_eq!(sizing.servers, 1_000_000);
-    assert_eq!(sizing.binding, "utilization");
+    assert_eq!(sizing.binding, "max-util 70.0%");
 }

@@ -16,9 +16,13 @@ pub fn run(args: &CacheArgs) -> Result<Calculation, InputError> {
         None => evaluate(&spec)?,
     };
     let db_reads = args.read_rate.map(|rate| db_reads_per_s(rate, result.hit_ratio));
+    let explanation = args
+        .explain
+        .then(|| crate::explain::cache::explain(&spec, &result, args.target_hit, args.read_rate).render());
     Ok(Calculation {
         records: vec![record(&result, db_reads)],
         notes: args.read_rate.map(cache_loss_note).into_iter().collect(),
+        explanation,
     })
 }
 

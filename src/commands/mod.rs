@@ -1,6 +1,7 @@
 //! One module per subcommand: typed arguments in, records out.
 
 pub mod cache;
+pub mod defaults;
 pub mod fit;
 pub mod ladder;
 pub mod models;
@@ -19,6 +20,8 @@ use crate::report::Record;
 pub struct Calculation {
     pub records: Vec<Record>,
     pub notes: Vec<String>,
+    /// The derivation, when `--explain` asked for it.
+    pub explanation: Option<String>,
 }
 
 /// `--keys` and `--zipf`, both required by `cache` and `shards`.

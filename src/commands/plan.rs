@@ -9,7 +9,7 @@ use crate::input::read_file;
 use crate::model::Stage;
 use crate::model::TierKind;
 use crate::plan::failures::{WhatIf, PARTS};
-use crate::plan::{plan, plan_with_failures, Inputs, StagePlan, TierPlan};
+use crate::plan::{plan, plan_with_failures, BillLine, Inputs, StagePlan, TierPlan};
 use crate::quantity::{format_count, format_duration, format_percent, format_rate, format_usd};
 use crate::report::{Record, TableView, Unit};
 use crate::workload::{Targets, Workload};
@@ -83,6 +83,9 @@ pub fn load(args: &InputArgs, users: Option<f64>) -> Result<Loaded, InputError> 
         }
         None => Catalog::builtin(),
     };
+    let catalog = catalog
+        .with_commitment(args.commitment)
+        .map_err(|e| InputError::flag("--commitment", e))?;
     let prices = match &args.prices {
         Some(path) => Prices::parse(&read_file("--prices", path)?, path).map_err(|e| InputError::new(e.to_string()))?,
         None => Prices::builtin(),
@@ -149,13 +152,13 @@ fn stages(args: &InputArgs) -> Result<Vec<Stage>, InputError> {
 }
 
 /// What `plan` prints: the records, the table view, and (one stage in a
-/// table) that stage's tiers below it.
+/// table) that stage's tiers and bill below it.
 pub struct PlanOutput {
     pub records: Vec<Record>,
     pub view: TableView,
-    pub tiers_below: Option<Vec<Record>>,
-    /// One stage in a table: its what-if matrix, printed under its tiers.
-    pub failures_below: Option<Vec<Record>>,
+    pub below: Vec<(Vec<Record>, TableView)>,
+    /// The derivation of every stage shown, when `--explain` asked for it.
+    pub explanation: Option<String>,
 }
 
 /// Plans and builds the records.
@@ -174,6 +177,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         .cloned()
         .collect();
     let shown = loaded.shown_stages();
+    let explanation = args.explain.then(|| explain_stages(&loaded, &plans));
     let tier_records: Vec<Record> = plans
         .iter()
         .flat_map(|p| p.tiers.iter().map(move |t| tier_record(p, t)))
@@ -193,8 +197,8 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         return Ok(PlanOutput {
             records: failure_records(&plans, &shown, &args.fail)?,
             view,
-            tiers_below: None,
-            failures_below: None,
+            below: Vec::new(),
+            explanation,
         });
     }
     if args.level == "tier" {
@@ -206,8 +210,21 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         return Ok(PlanOutput {
             records: tier_records,
             view,
-            tiers_below: None,
-            failures_below: None,
+            below: Vec::new(),
+            explanation,
+        });
+    }
+    if args.level == "cost" {
+        let view = TableView {
+            columns: COST_COLUMNS.to_vec(),
+            title: Some(title),
+            drop_order: vec!["usd_per_unit", "unit", "quantity"],
+        };
+        return Ok(PlanOutput {
+            records: plans.iter().flat_map(cost_records).collect(),
+            view,
+            below: Vec::new(),
+            explanation,
         });
     }
     // A search that fails (a workload that cannot be planned at one user)
@@ -226,19 +243,53 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         title: Some(format!("{title}\n{}", recommendation(&all_plans, &loaded.targets))),
         drop_order: STAGE_DROP_ORDER.to_vec(),
     };
-    let tiers_below = (plans.len() == 1).then_some(tier_records);
-    let failures_below = (plans.len() == 1).then(|| {
-        plans
-            .iter()
-            .flat_map(|p| p.what_ifs.iter().map(move |f| failure_record(p, f)))
-            .collect()
-    });
+    let below = match plans.as_slice() {
+        [one] => one_stage_below(one, tier_records),
+        _ => Vec::new(),
+    };
     Ok(PlanOutput {
         records: stage_records,
         view,
-        tiers_below,
-        failures_below,
+        below,
+        explanation,
     })
+}
+
+/// The derivation of each stage shown.
+fn explain_stages(loaded: &Loaded, plans: &[StagePlan]) -> String {
+    plans
+        .iter()
+        .filter_map(|p| {
+            let stage = loaded.stages.iter().find(|s| s.id == p.id)?;
+            Some(crate::explain::plan::explain(&loaded.workload, &loaded.targets, stage, p).render())
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Under one stage's table: its tiers, then its bill.
+fn one_stage_below(p: &StagePlan, tier_records: Vec<Record>) -> Vec<(Vec<Record>, TableView)> {
+    let tiers = tiers_below_view();
+    let mut below = vec![(tier_records, tiers)];
+    if !p.what_ifs.is_empty() {
+        let failures = p.what_ifs.iter().map(|f| failure_record(p, f)).collect();
+        let view = TableView {
+            columns: FAIL_COLUMNS.to_vec(),
+            title: Some("what if one part fails (the stage as sized)".into()),
+            drop_order: FAIL_DROP_ORDER.to_vec(),
+        };
+        below.push((failures, view));
+    }
+    let bill = cost_records(p);
+    if !bill.is_empty() {
+        let view = TableView {
+            columns: COST_COLUMNS.to_vec(),
+            title: Some(format!("bill of {}: {} a month", p.id, format_usd(p.usd_per_month))),
+            drop_order: vec!["usd_per_unit", "unit", "quantity"],
+        };
+        below.push((bill, view));
+    }
+    below
 }
 
 /// `--fail` records: each shown stage that has the part, as sized, with
@@ -371,11 +422,12 @@ pub const STAGE_DROP_ORDER: [&str; 6] = [
     "servers",
 ];
 
-pub const TIER_COLUMNS: [&str; 11] = [
+pub const TIER_COLUMNS: [&str; 12] = [
     "stage",
     "tier",
     "instance",
     "servers",
+    "binding",
     "arrival_rate_per_s",
     "utilization",
     "p99_response_s",
@@ -405,6 +457,39 @@ pub fn tiers_below_view() -> TableView {
         title: None,
         drop_order: TIER_DROP_ORDER.to_vec(),
     }
+}
+
+/// What the table of `--level cost` shows.
+pub const COST_COLUMNS: [&str; 7] = [
+    "stage",
+    "tier",
+    "line",
+    "quantity",
+    "unit",
+    "usd_per_unit",
+    "usd_per_month",
+];
+
+/// One record per line of a stage's bill; none for an infeasible stage
+/// (no such system runs, so it has no bill; its `usd_per_month` is null).
+pub fn cost_records(p: &StagePlan) -> Vec<Record> {
+    match p.feasible {
+        true => p.bill.iter().map(|line| cost_record(p, line)).collect(),
+        false => Vec::new(),
+    }
+}
+
+fn cost_record(p: &StagePlan, line: &BillLine) -> Record {
+    Record::new()
+        .float("users", Unit::Count, p.users)
+        .text("stage", &p.id)
+        .int("stage_order", p.order)
+        .text("line", &line.line)
+        .text("tier", &line.tier)
+        .float("quantity", Unit::Plain, line.quantity)
+        .text("unit", line.unit)
+        .float("usd_per_unit", Unit::Plain, line.usd_per_unit)
+        .float("usd_per_month", Unit::Usd, line.usd_per_month)
 }
 
 /// One stage's record; `ceiling` adds `ceiling_users` (null when the
@@ -475,6 +560,7 @@ pub fn tier_record(p: &StagePlan, t: &TierPlan) -> Record {
         .text("kind", t.kind.as_str())
         .text("instance", &t.instance)
         .int("servers", t.servers)
+        .text("binding", &t.binding)
         .int("cores_per_server", t.cores_per_server as u64)
         .float("arrival_rate_per_s", Unit::PerSecond, t.arrival_rate_per_s)
         .float("service_time_s", Unit::Seconds, t.service_time_s)

@@ -1,7 +1,9 @@
 //! `scaleplan queue`: evaluate or size one farm.
 
+use super::Calculation;
 use crate::cli::QueueArgs;
 use crate::error::InputError;
+use crate::explain;
 use crate::queueing::sizing::{violation, PercentileTarget};
 use crate::queueing::{size, Constraints, Farm, FarmMetrics};
 use crate::report::{format_plain, Record, Unit};
@@ -9,26 +11,63 @@ use crate::report::{format_plain, Record, Unit};
 /// Utilization ceiling applied when sizing without `--max-util` (DESIGN §3).
 pub const DEFAULT_MAX_UTILIZATION: f64 = 0.7;
 
-pub fn run(args: &QueueArgs) -> Result<Vec<Record>, InputError> {
+pub fn run(args: &QueueArgs) -> Result<Calculation, InputError> {
     let farm = farm(args)?;
     let constraints = constraints(args);
-    let (servers, feasible, reason) = match args.servers {
-        Some(n) => evaluate(&farm, &constraints, n)?,
-        None => {
-            let sizing = size(&farm, &constraints)?;
-            (sizing.servers, sizing.feasible, sizing.reason)
-        }
-    };
-    let metrics = farm.metrics(servers)?;
+    let answer = answer(args, &farm, &constraints)?;
+    let metrics = farm.metrics(answer.servers)?;
     let reason = if metrics.stable {
-        reason
+        answer.reason.clone()
     } else {
         unstable_reason(&farm, &metrics)
     };
-    Ok(vec![record(&farm, &metrics, feasible && metrics.stable, &reason)])
+    let feasible = answer.feasible && metrics.stable;
+    let binding = answer.binding.as_deref();
+    let explanation = match args.explain {
+        true => Some(explain::queue::explain(&farm, &constraints, answer.servers, binding)?.render()),
+        false => None,
+    };
+    Ok(Calculation {
+        records: vec![record(&farm, &metrics, binding, feasible, &reason)],
+        notes: Vec::new(),
+        explanation,
+    })
 }
 
-fn farm(args: &QueueArgs) -> Result<Farm, InputError> {
+/// A count, evaluated (`--servers`) or sized, and why.
+pub struct Answer {
+    pub servers: u64,
+    pub feasible: bool,
+    /// What set a sized count (`None` when evaluating a given count).
+    pub binding: Option<String>,
+    pub reason: String,
+}
+
+/// Evaluates `--servers` or sizes the farm.
+pub fn answer(args: &QueueArgs, farm: &Farm, constraints: &Constraints) -> Result<Answer, InputError> {
+    Ok(match args.servers {
+        Some(n) => {
+            let (servers, feasible, reason) = evaluate(farm, constraints, n)?;
+            Answer {
+                servers,
+                feasible,
+                binding: None,
+                reason,
+            }
+        }
+        None => {
+            let sizing = size(farm, constraints)?;
+            Answer {
+                servers: sizing.servers,
+                feasible: sizing.feasible,
+                binding: Some(sizing.binding),
+                reason: sizing.reason,
+            }
+        }
+    })
+}
+
+pub fn farm(args: &QueueArgs) -> Result<Farm, InputError> {
     let cores = u32::try_from(args.cores_per_server)
         .ok()
         .filter(|&k| k >= 1)
@@ -46,7 +85,7 @@ fn farm(args: &QueueArgs) -> Result<Farm, InputError> {
     })
 }
 
-fn constraints(args: &QueueArgs) -> Constraints {
+pub fn constraints(args: &QueueArgs) -> Constraints {
     let percentiles = [
         (0.5, args.p50),
         (0.9, args.p90),
@@ -96,12 +135,13 @@ fn counted(n: u64, noun: &str) -> String {
     }
 }
 
-fn record(farm: &Farm, m: &FarmMetrics, feasible: bool, reason: &str) -> Record {
+fn record(farm: &Farm, m: &FarmMetrics, binding: Option<&str>, feasible: bool, reason: &str) -> Record {
     Record::new()
         .float("arrival_rate_per_s", Unit::PerSecond, farm.arrival_rate_per_s)
         .float("service_time_s", Unit::Seconds, farm.service_time_s)
         .int("cores_per_server", farm.cores_per_server as u64)
         .int("servers", m.servers)
+        .opt_text("binding", binding.map(str::to_string))
         .int("cores", m.cores)
         .float("offered_load_erlangs", Unit::Plain, m.offered_load_erlangs)
         .float("utilization", Unit::Fraction, m.utilization)

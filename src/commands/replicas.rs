@@ -16,6 +16,9 @@ pub fn run(args: &ReplicasArgs) -> Result<Calculation, InputError> {
     Ok(Calculation {
         records: vec![record(&sizing)],
         notes: vec![promotion_note(&sizing)],
+        explanation: args
+            .explain
+            .then(|| crate::explain::replicas::explain(&tier, &sizing).render()),
     })
 }
 
@@ -93,6 +96,7 @@ fn record(s: &ReplicaSizing) -> Record {
         .float("read_rate_per_s", Unit::PerSecond, s.read_rate_per_s)
         .float("write_rate_per_s", Unit::PerSecond, s.write_rate_per_s)
         .int("replicas", s.replicas)
+        .text("binding", s.binding.as_str())
         .float("replica_utilization", Unit::Fraction, s.replica_utilization)
         .float("primary_utilization", Unit::Fraction, s.primary_utilization)
         .opt_float("replica_p99_read_s", Unit::Seconds, s.replica_p99_read_s)

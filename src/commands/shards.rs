@@ -36,12 +36,17 @@ pub fn run(args: &ShardsArgs) -> Result<Calculation, InputError> {
             ))
         }
     };
-    let e = estimate(&input(args, layout, shards))?;
+    let shard_input = input(args, layout, shards);
+    let e = estimate(&shard_input)?;
     notes.extend(estimate_notes(&e, args));
     let row = record(Some(e.shards), &layout, Some(&e), e.hottest_key_share, e.hot_key_fits);
+    let sized = args.shards.is_none();
     Ok(Calculation {
         records: vec![row],
         notes,
+        explanation: args
+            .explain
+            .then(|| crate::explain::shards::explain(&shard_input, &e, sized).render()),
     })
 }
 
@@ -147,9 +152,15 @@ fn no_count_fits(args: &ShardsArgs, layout: &Layout, ceiling: &Ceiling) -> Resul
         _ => rate_capacity(args).map(|_| true),
     };
     let hottest_key_share = skew(layout, 1)?.hottest_key_share;
+    let explanation = args.explain.then(|| {
+        let mut e = crate::explain::Explanation::new("How this shard answer was computed (DESIGN §6):");
+        e.note(format!("no shard count fits: {}", ceiling_note(ceiling)));
+        e.render()
+    });
     Ok(Calculation {
         records: vec![record(None, layout, None, hottest_key_share, hot_key_fits)],
         notes: vec![ceiling_note(ceiling)],
+        explanation,
     })
 }
 

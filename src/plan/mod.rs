@@ -5,6 +5,7 @@
 //! (§5) → every tier sized per data center (§3, §6) → end-to-end latency
 //! (§4) → availability and SPOFs (§7) → monthly cost (§8) → verdict.
 
+mod bill;
 mod demand;
 pub mod failures;
 mod paths;
@@ -13,7 +14,8 @@ pub mod sticky;
 mod tiers;
 mod verdict;
 
-pub use demand::{daily_profile, Rates, Stream};
+pub use bill::{total_usd, BillLine, QUEUE_MESSAGES_PER_JOB};
+pub use demand::{daily_profile, dynamic_classes, Rates, Stream};
 pub use tiers::{dc_loads, DcLoad};
 
 use crate::availability;
@@ -21,7 +23,7 @@ use crate::cache::{Policy, Popularity};
 use crate::cost::{self, Catalog, Instance, Prices};
 use crate::error::InputError;
 use crate::latency::{Class, Visit};
-use crate::model::{Scale, Stage, Tier, TierKind, DEFAULT_MAX_DB_STORAGE_BYTES};
+use crate::model::{DbHosting, Scale, Stage, Tier, TierKind};
 use crate::queueing::{Balancer, Mmc};
 use crate::workload::{Targets, Workload};
 use demand::streams;
@@ -59,6 +61,10 @@ pub struct TierPlan {
     pub streams: Vec<Stream>,
     /// Queues a request joins at normal peak load, one per data center.
     pub queues: Vec<Mmc>,
+    /// The tier's bill lines: its servers (a database tier's storage, a
+    /// load balancer's hours and data).
+    pub lines: Vec<BillLine>,
+    /// The sum of `lines`.
     pub usd_per_month: f64,
     /// `1 − A` of this tier in one data center.
     pub unavailability: f64,
@@ -67,6 +73,13 @@ pub struct TierPlan {
     pub scale: Scale,
     pub feasible: bool,
     pub reason: String,
+    /// What set the count or the instance, with its limit: `max-util 70%`,
+    /// `failover 90%`, `dc-failover 90%`, `min-servers 2`, `memory 50 GiB`,
+    /// `storage 64.0 TiB`, `apply 14,000/s`, `max-replicas 15`,
+    /// `smallest-instance …`, `largest-instance …`, `cost`, `p99 250 ms`
+    /// (the planner's p99 knob), joined by ` + ` when several tie. Empty
+    /// for a tier that is not sized (the managed load balancer).
+    pub binding: String,
     /// Jobs a worker-pool outage leaves queued per minute (worker tiers).
     pub outage_backlog_per_min: Option<f64>,
     /// Servers per data center, in data-center order.
@@ -144,12 +157,16 @@ pub struct StagePlan {
     pub p99_response_s: Option<f64>,
     /// p99 a user sees: server side plus the client's round trip.
     pub user_p99_s: Option<f64>,
+    /// The sum of `bill`.
     pub usd_per_month: f64,
-    /// Cost lines that are not servers: (name, USD per month).
-    pub other_costs: Vec<(String, f64)>,
+    /// Every line of the monthly bill: each tier's, then the stage's own
+    /// (egress, CDN, inter-DC transfer, queue messages, logs, metrics).
+    pub bill: Vec<BillLine>,
     pub usd_per_million_requests: Option<f64>,
     pub usd_per_dau_month: Option<f64>,
     pub availability: f64,
+    /// The factors of `availability`, for `--explain`.
+    pub availability_parts: AvailabilityParts,
     pub downtime_min_per_month: f64,
     pub spofs: Vec<String>,
     pub bottleneck: String,
@@ -185,6 +202,25 @@ impl StagePlan {
             .map(|f| f.part.as_str())
             .collect()
     }
+}
+
+/// How a stage's availability is composed (DESIGN §7), each figure a
+/// `1 − A`: the tiers in series inside one data center with the site
+/// itself, D data centers of which at most one may be down, and the
+/// database primary (or shards), one for all data centers, in series.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AvailabilityParts {
+    /// (tier, `1 − A`) of the tiers in series inside a data center.
+    pub per_dc: Vec<(String, f64)>,
+    /// The data center site itself.
+    pub dc_site: f64,
+    /// One data center: the series of `per_dc` and `dc_site`.
+    pub one_dc: f64,
+    pub data_centers: u64,
+    /// All data centers: `(D−1)`-of-`D` (1-of-1 for one).
+    pub all_dcs: f64,
+    /// (tier, `1 − A`) of the global tiers in series with the data centers.
+    pub global: Vec<(String, f64)>,
 }
 
 /// Plans every stage and marks the cheapest one that meets the targets.
@@ -452,6 +488,27 @@ impl<'a> StageContext<'a> {
         format!("model `{}` tier `{}`", self.stage.id, tier.name)
     }
 
+    /// The catalog name a model's instance or family goes by: a managed
+    /// database tier is priced as the provider's `db.` rows.
+    fn catalog_name(&self, tier: &Tier, name: &str) -> String {
+        let database = matches!(
+            tier.kind,
+            TierKind::Db | TierKind::DbPrimary | TierKind::DbReplica | TierKind::DbShard
+        );
+        match database && self.hosting(tier.kind) == DbHosting::Managed {
+            true => format!("db.{name}"),
+            false => name.to_string(),
+        }
+    }
+
+    /// Where a missing managed row comes from, for the error.
+    fn managed_hint(&self, tier: &Tier, name: &str) -> String {
+        match name.starts_with("db.") && self.hosting(tier.kind) == DbHosting::Managed {
+            true => " (a managed database is priced as the catalog's `db.` rows; add them, or set db_hosting = \"self-managed\" in the model)".to_string(),
+            false => String::new(),
+        }
+    }
+
     fn instance(&self, tier: &Tier) -> Result<Instance, InputError> {
         let name = tier.instance.as_deref().unwrap_or("");
         if name == "same-as-primary" {
@@ -462,21 +519,24 @@ impl<'a> StageContext<'a> {
                 ))
             });
         }
-        self.inputs.catalog.find(name).cloned().ok_or_else(|| {
+        let name = self.catalog_name(tier, name);
+        self.inputs.catalog.find(&name).cloned().ok_or_else(|| {
             InputError::new(format!(
-                "{}: instance `{name}` is not in the catalog",
-                self.source(tier)
+                "{}: instance `{name}` is not in the catalog{}",
+                self.source(tier),
+                self.managed_hint(tier, &name)
             ))
         })
     }
 
     fn family(&self, tier: &Tier) -> Result<Vec<&'a Instance>, InputError> {
-        let name = tier.family.as_deref().unwrap_or("");
-        let family = self.inputs.catalog.family(name);
+        let name = self.catalog_name(tier, tier.family.as_deref().unwrap_or(""));
+        let family = self.inputs.catalog.family(&name);
         if family.is_empty() {
             return Err(InputError::new(format!(
-                "{}: family `{name}` is not in the catalog",
-                self.source(tier)
+                "{}: family `{name}` is not in the catalog{}",
+                self.source(tier),
+                self.managed_hint(tier, &name)
             )));
         }
         Ok(family)
@@ -501,7 +561,7 @@ impl<'a> StageContext<'a> {
     }
 
     fn lb_tier(&self, tier: &Tier) -> TierPlan {
-        let d = self.data_centers();
+        let lines = self.lb_lines(&tier.name);
         TierPlan {
             name: tier.name.clone(),
             kind: tier.kind,
@@ -513,12 +573,14 @@ impl<'a> StageContext<'a> {
             service_time_s: 0.0,
             streams: Vec::new(),
             queues: Vec::new(),
-            usd_per_month: cost::lb_usd_per_month(self.inputs.prices, d as f64, self.lb_bytes_per_month()),
+            usd_per_month: total_usd(&lines),
+            lines,
             unavailability: 1.0 - self.targets().managed_availability,
             spof: false,
             scale: Scale::Out,
             feasible: true,
             reason: String::new(),
+            binding: String::new(),
             outage_backlog_per_min: None,
             dc_servers: Vec::new(),
             balancer: Balancer::RoundRobin,
@@ -582,6 +644,20 @@ impl<'a> StageContext<'a> {
             }
             None => self.tier_unavailability(per_dc[0].servers, busiest_load, &instance, tier),
         };
+        let mut lines = vec![bill::servers(&tier.name, &instance, mean)];
+        if tier.kind.stores_data() {
+            lines.extend(self.storage_lines(&tier.name, tier.kind, 1.0, 1));
+        }
+        let busiest = per_dc
+            .iter()
+            .max_by_key(|d| d.servers)
+            .map_or(&[][..], |d| &d.binding[..]);
+        let mut binding = self.knob_binding(tier.kind, busiest.to_vec());
+        binding.extend(
+            storage
+                .iter()
+                .map(|_| format!("storage {}", self.volume_limit_text(tier.kind))),
+        );
         Ok(TierPlan {
             name: tier.name.clone(),
             kind: tier.kind,
@@ -593,12 +669,14 @@ impl<'a> StageContext<'a> {
             service_time_s: service,
             streams: s.to_vec(),
             queues: per_dc.iter().map(|d| d.queue).collect(),
-            usd_per_month: cost::instances_usd_per_month(&instance, mean),
+            usd_per_month: total_usd(&lines),
+            lines,
             unavailability,
             spof: per_dc[0].servers == 1 && !self.has_standby(tier),
             scale: tier.scale,
             feasible: per_dc.iter().all(|d| d.feasible) && storage.is_none(),
             reason: dedup(reasons).join("; "),
+            binding: dedup(binding).join(" + "),
             outage_backlog_per_min: None,
             dc_servers: per_dc.iter().map(|d| d.servers).collect(),
             balancer: tier.balancer.unwrap_or(Balancer::RoundRobin),
@@ -655,7 +733,7 @@ impl<'a> StageContext<'a> {
         if !tier.kind.stores_data() || tier.kind == TierKind::DbShard {
             return None;
         }
-        let limit = self.stage.max_db_storage.unwrap_or(DEFAULT_MAX_DB_STORAGE_BYTES);
+        let limit = self.volume_limit(tier.kind);
         let stored = self.w().stored_bytes();
         (stored > limit).then(|| {
             format!(
@@ -664,6 +742,32 @@ impl<'a> StageContext<'a> {
                 crate::quantity::format_bytes(limit)
             )
         })
+    }
+
+    /// A request-path tier held below `max_util` by the p99 knob was sized
+    /// for the p99 target: its `max-util` reads `p99 <target>`.
+    fn knob_binding(&self, kind: TierKind, binding: Vec<String>) -> Vec<String> {
+        let held = self.path_targets.max_util < self.inputs.targets.max_util;
+        if !(held && on_request_path(kind)) {
+            return binding;
+        }
+        let knob = format!("p99 {}", crate::quantity::format_duration(self.inputs.targets.p99_s));
+        binding
+            .into_iter()
+            .map(|b| if b.starts_with("max-util ") { knob.clone() } else { b })
+            .collect()
+    }
+
+    fn volume_limit_text(&self, kind: TierKind) -> String {
+        crate::quantity::format_bytes(self.volume_limit(kind))
+    }
+
+    /// One database volume's limit: the model's `max_db_storage`, else its
+    /// hosting's.
+    fn volume_limit(&self, kind: TierKind) -> f64 {
+        self.stage
+            .max_db_storage
+            .unwrap_or_else(|| self.hosting(kind).volume_limit_bytes())
     }
 
     /// A primary with replicas is promoted on failure; nothing else is.

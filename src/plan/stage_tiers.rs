@@ -2,15 +2,14 @@
 //! (memory and hit ratio), the replicated and sharded database, the
 //! autoscaled web farm and the worker pool.
 
+use super::bill::{self, total_usd};
 use super::demand::{self, streams, Stream};
 use super::tiers::{fits_memory, BUFFER_POOL_FRACTION};
 use super::{dedup, StageContext, TierPlan};
 use crate::cache::MemoryLayout;
 use crate::cost::{self, Instance};
 use crate::error::InputError;
-use crate::model::{
-    Scale, Tier, TierKind, WorkerSizing, DEFAULT_CACHE_FRACTION, DEFAULT_MAX_DB_STORAGE_BYTES, DEFAULT_MAX_REPLICAS,
-};
+use crate::model::{Scale, Tier, TierKind, WorkerSizing, DEFAULT_CACHE_FRACTION, DEFAULT_MAX_REPLICAS};
 use crate::quantity::{format_bytes, format_count, format_duration, format_percent, format_rate};
 use crate::queueing::Mmc;
 use crate::replication::{apply_capacity_per_s, size_replicas, ReplicaSizing, Replication};
@@ -27,7 +26,8 @@ impl StageContext<'_> {
             MemoryLayout::new(w.object_bytes).map_err(|e| InputError::new(format!("workload object_size: {e}")))?;
         let fraction = self.stage.cache_fraction.unwrap_or(DEFAULT_CACHE_FRACTION);
         let wanted_bytes = fraction * layout.bytes_for(w.cache_keys());
-        let by_memory = (wanted_bytes / instance.memory_bytes()).ceil().max(tier.min as f64) as u64;
+        let memory_nodes = (wanted_bytes / instance.memory_bytes()).ceil() as u64;
+        let by_memory = memory_nodes.max(tier.min);
         let shared = self.shared;
         let hit = |nodes: u64| -> Result<f64, InputError> {
             let items = layout
@@ -56,6 +56,8 @@ impl StageContext<'_> {
             .filter(|_| gets_per_s > 0.0)
             .map(|t| t / gets_per_s);
         plan.name = tier.name.clone();
+        let memory = format!("memory {} of cacheable bytes", format_percent(fraction));
+        plan.binding = memory_binding(&plan.binding, memory_nodes, tier.min, &memory);
         Ok(plan)
     }
 
@@ -69,12 +71,16 @@ impl StageContext<'_> {
         let layout =
             MemoryLayout::new(w.session_bytes).map_err(|e| InputError::new(format!("workload session_size: {e}")))?;
         let bytes = layout.bytes_for((w.dau() * share).ceil());
-        let by_memory = (bytes / instance.memory_bytes()).ceil().max(tier.min as f64) as u64;
+        let memory_nodes = (bytes / instance.memory_bytes()).ceil() as u64;
+        let by_memory = memory_nodes.max(tier.min);
         let with_memory = Tier {
             min: by_memory,
             ..tier.clone()
         };
-        self.plain_tier(&with_memory)
+        let mut plan = self.plain_tier(&with_memory)?;
+        let memory = format!("memory {}", format_bytes(bytes));
+        plan.binding = memory_binding(&plan.binding, memory_nodes, tier.min, &memory);
+        Ok(plan)
     }
 
     /// The primary (global) and its read replicas in every data center,
@@ -87,30 +93,19 @@ impl StageContext<'_> {
     /// Without replicas the primary serves the reads too.
     pub(super) fn replicated_db(&mut self, tier: &Tier) -> Result<Vec<TierPlan>, InputError> {
         let replica_tier = self.stage.tier(TierKind::DbReplica);
-        let mut best: Option<DbOption> = None;
+        let mut options = Vec::new();
         for inst in self.family(tier)? {
-            // Every option costs at least its primary: once that alone
-            // exceeds the cheapest feasible option, larger ones cannot win.
-            if best
-                .as_ref()
-                .is_some_and(|b| b.feasible && cost::instances_usd_per_month(inst, 1.0) >= b.usd_per_month)
-            {
-                break;
-            }
-            let option = self.db_option(tier, replica_tier, inst)?;
-            let better = match &best {
-                None => true,
-                Some(b) if option.feasible => !b.feasible || option.usd_per_month < b.usd_per_month,
-                Some(b) => !b.feasible,
-            };
-            if better {
-                best = Some(option);
-            }
+            options.push(self.db_option(tier, replica_tier, inst)?);
         }
-        let option = best.ok_or_else(|| InputError::new(format!("{}: empty family", self.source(tier))))?;
+        let chosen = cheapest_feasible(&options)
+            .ok_or_else(|| InputError::new(format!("{}: empty family", self.source(tier))))?;
+        let binding = instance_binding(&options, chosen);
+        let option = options.swap_remove(chosen);
         self.primary = Some(option.primary.clone());
         let streams = self.primary_streams(replica_tier.is_some(), 1.0);
-        let mut plans = vec![self.primary_plan(tier, &option.primary, &streams, 1, option.problems)];
+        let mut primary = self.primary_plan(tier, &option.primary, &streams, 1, option.problems);
+        primary.binding = binding;
+        let mut plans = vec![primary];
         if let (Some(rt), Some(replica)) = (replica_tier, &option.replica) {
             plans.push(self.replica_plan(rt, replica, &option.replicas, 1));
         }
@@ -120,8 +115,11 @@ impl StageContext<'_> {
     /// The primary and its replicas on one instance type.
     fn db_option(&self, tier: &Tier, replica_tier: Option<&Tier>, inst: &Instance) -> Result<DbOption, InputError> {
         let streams = self.primary_streams(replica_tier.is_some(), 1.0);
-        let mut problems = self.copy_problems(tier, inst, &streams, self.w().working_set_bytes());
-        problems.extend(self.storage_problem(tier));
+        let (mut problems, mut limits) = self.copy_problems(tier, inst, &streams, self.w().working_set_bytes());
+        if let Some(storage) = self.storage_problem(tier) {
+            problems.push(storage);
+            limits.push(format!("storage {}", self.volume_limit_text(tier.kind)));
+        }
         let (replica, replicas) = match replica_tier {
             Some(rt) => {
                 let replica = self.replica_instance(rt, inst)?;
@@ -136,13 +134,20 @@ impl StageContext<'_> {
             + replica
                 .as_ref()
                 .map_or(0.0, |r| cost::instances_usd_per_month(r, replica_count as f64))
-            + cost::block_storage_usd_per_month(self.inputs.prices, self.w().stored_bytes() * copies as f64);
+            + self.storage_usd(tier.kind, copies as f64, 1);
+        limits.extend(
+            replicas
+                .iter()
+                .filter(|r| !r.sizing.feasible)
+                .map(|r| r.binding.clone()),
+        );
         Ok(DbOption {
             feasible: problems.is_empty() && replicas.iter().all(|r| r.sizing.feasible),
             primary: inst.clone(),
             replica,
             replicas,
             problems,
+            limits: dedup(limits),
             usd_per_month,
         })
     }
@@ -165,9 +170,17 @@ impl StageContext<'_> {
     }
 
     /// Why one copy of the database on `inst` cannot serve `streams`: its
-    /// cores above `u_max`, or its working set beyond the buffer pool.
-    fn copy_problems(&self, tier: &Tier, inst: &Instance, streams: &[Stream], working_set_bytes: f64) -> Vec<String> {
+    /// cores above `u_max`, or its working set beyond the buffer pool; the
+    /// reasons, and the constraints they break (bindings).
+    fn copy_problems(
+        &self,
+        tier: &Tier,
+        inst: &Instance,
+        streams: &[Stream],
+        working_set_bytes: f64,
+    ) -> (Vec<String>, Vec<String>) {
         let mut problems = Vec::new();
+        let mut limits = Vec::new();
         let load: f64 = streams.iter().map(|s| s.rate_per_s * s.service_s).sum();
         let what = if streams.len() > 1 {
             "reads and writes"
@@ -177,6 +190,8 @@ impl StageContext<'_> {
         // A tier with a USL gets X(k)/X(1) cores' worth from k vCPU.
         let cores = tier.effective_cores(inst.vcpu);
         if load > self.targets().max_util * cores {
+            let util = format!("max-util {}", format_percent(self.targets().max_util));
+            limits.extend(self.knob_binding(TierKind::DbPrimary, vec![util]));
             problems.push(format!(
                 "{} ({} vCPU) would run at {} on {what}, above the {} ceiling",
                 inst.name,
@@ -186,6 +201,7 @@ impl StageContext<'_> {
             ));
         }
         if !fits_memory(inst, working_set_bytes) {
+            limits.push(format!("memory {}", format_bytes(working_set_bytes)));
             problems.push(format!(
                 "its working set {} ({} of the data) does not fit {}'s buffer pool ({} of {} memory)",
                 format_bytes(working_set_bytes),
@@ -195,7 +211,7 @@ impl StageContext<'_> {
                 format_bytes(inst.memory_bytes())
             ));
         }
-        problems
+        (problems, limits)
     }
 
     /// A replica's instance: the primary's, or the replica tier's own type
@@ -260,6 +276,7 @@ impl StageContext<'_> {
             let err = |e: crate::replication::ReplicationError| InputError::new(format!("replica sizing: {e}"));
             let at_normal = size_replicas(&normal).map_err(err)?;
             let at_failover = size_replicas(&failover).map_err(err)?;
+            let binding = self.replica_binding(&at_normal, &at_failover, *load);
             let feasible = at_normal.feasible && at_failover.feasible;
             let mut sizing = if at_failover.replicas > at_normal.replicas {
                 at_failover
@@ -281,9 +298,36 @@ impl StageContext<'_> {
             if !sizing.feasible {
                 sizing.replicas = normal.max_replicas;
             }
-            out.push(ReplicaDc { input: normal, sizing });
+            out.push(ReplicaDc {
+                input: normal,
+                sizing,
+                binding,
+            });
         }
         Ok(out)
+    }
+
+    /// What set one data center's replica count: the normal sizing's
+    /// binding, a failed data center's reads (`dc-failover`) when they ask
+    /// for at least as many, or the constraint an infeasible sizing breaks.
+    fn replica_binding(&self, at_normal: &ReplicaSizing, at_failover: &ReplicaSizing, load: super::DcLoad) -> String {
+        if !at_normal.feasible {
+            return at_normal.binding.clone();
+        }
+        if !at_failover.feasible {
+            return at_failover.binding.clone();
+        }
+        let mut parts: Vec<String> = Vec::new();
+        if at_normal.replicas >= at_failover.replicas {
+            parts.extend(at_normal.binding.split(" + ").map(str::to_string));
+        }
+        if at_failover.replicas >= at_normal.replicas && load.failover > load.normal {
+            let fo = format!("dc-failover {}", format_percent(self.targets().failover_util));
+            let is_min = at_failover.binding.starts_with("min-servers");
+            parts.push(if is_min { at_failover.binding.clone() } else { fo });
+        }
+        let parts = self.knob_binding(TierKind::DbReplica, dedup(parts));
+        parts.join(" + ")
     }
 
     /// `servers` database primaries of `inst`, each serving `streams` (the
@@ -301,6 +345,8 @@ impl StageContext<'_> {
         let queue = Mmc::new(rate, tier.service_on(service, inst.vcpu), inst.vcpu as u64)
             .and_then(|q| q.with_variability(1.0, demand::service_cv(streams)))
             .ok();
+        let mut lines = vec![bill::servers(&tier.name, inst, servers as f64)];
+        lines.extend(self.storage_lines(&tier.name, tier.kind, servers as f64, servers));
         TierPlan {
             name: tier.name.clone(),
             kind: tier.kind,
@@ -312,12 +358,14 @@ impl StageContext<'_> {
             service_time_s: service,
             streams: streams.to_vec(),
             queues: queue.into_iter().collect(),
-            usd_per_month: cost::instances_usd_per_month(inst, servers as f64),
+            usd_per_month: total_usd(&lines),
+            lines,
             unavailability: self.primary_unavailability(tier),
             spof: !self.has_standby(tier),
             scale: tier.scale,
             feasible: problems.is_empty(),
             reason: problems.join("; "),
+            binding: String::new(),
             outage_backlog_per_min: None,
             dc_servers: vec![servers],
             balancer: crate::queueing::Balancer::Pooled,
@@ -367,6 +415,8 @@ impl StageContext<'_> {
             },
         ];
         let (_, service) = demand::combine(&streams);
+        let mut lines = vec![bill::servers(&tier.name, inst, servers as f64)];
+        lines.extend(self.storage_lines(&tier.name, tier.kind, servers as f64, groups));
         TierPlan {
             name: tier.name.clone(),
             kind: tier.kind,
@@ -378,12 +428,17 @@ impl StageContext<'_> {
             service_time_s: service,
             streams,
             queues,
-            usd_per_month: cost::instances_usd_per_month(inst, servers as f64),
+            usd_per_month: total_usd(&lines),
+            lines,
             unavailability: self.replica_unavailability(first),
             spof: false,
             scale: Scale::Out,
             feasible: per_dc.iter().all(|r| r.sizing.feasible),
             reason: reasons.join("; "),
+            binding: per_dc
+                .iter()
+                .max_by_key(|r| r.sizing.replicas)
+                .map_or_else(String::new, |r| r.binding.clone()),
             outage_backlog_per_min: None,
             dc_servers: per_dc.iter().map(|r| r.sizing.replicas * groups).collect(),
             balancer: crate::queueing::Balancer::RoundRobin,
@@ -470,6 +525,8 @@ impl StageContext<'_> {
 pub(super) struct ReplicaDc {
     input: Replication,
     sizing: ReplicaSizing,
+    /// What set the count (see [`StageContext::replica_binding`]).
+    binding: String,
 }
 
 /// The worst queue of jobs over the day and how long it takes to clear.
@@ -545,7 +602,7 @@ impl StageContext<'_> {
         };
         let has_replicas = self.stage.has(TierKind::DbReplica);
         let (total, capacity, unit) = self.shard_load(tier, &instance, has_replicas);
-        let volume = self.stage.max_db_storage.unwrap_or(DEFAULT_MAX_DB_STORAGE_BYTES);
+        let volume = self.volume_limit(TierKind::DbShard);
         let by_memory = BUFFER_POOL_FRACTION * instance.memory_bytes() / w.db_working_set_fraction;
         let target = SizeTarget {
             total_rate_per_s: total,
@@ -554,7 +611,8 @@ impl StageContext<'_> {
             shard_storage_bytes: Some(volume.min(by_memory)),
         };
         let err = |e: crate::sharding::ShardError| InputError::new(format!("shard sizing: {e}"));
-        let (shards, hottest_share, ceiling) = match size_to(&layout, &target).map_err(err)? {
+        let sized = size_to(&layout, &target).map_err(err)?;
+        let (shards, hottest_share, ceiling) = match sized {
             ShardSizing::Fits(fit) if target.total_rate_per_s > 0.0 => {
                 (fit.shards, fit.hottest_shard_rate_per_s / target.total_rate_per_s, None)
             }
@@ -572,8 +630,21 @@ impl StageContext<'_> {
         };
         let copies = 1 + replicas.iter().map(|r| r.sizing.replicas).sum::<u64>();
         let feasible = ceiling.is_none() && replicas.iter().all(|r| r.sizing.feasible);
+        let limits = ShardLimits {
+            instance: &instance,
+            capacity,
+            unit,
+            volume,
+            by_memory,
+        };
+        let binding = match sized {
+            ShardSizing::Infeasible(c) => ceiling_binding(&c),
+            ShardSizing::Fits(_) => self.shard_binding(&layout, &target, shards, &limits),
+        };
         Ok(ShardOption {
-            usd_per_month: cost::instances_usd_per_month(&instance, (shards * copies) as f64),
+            binding,
+            usd_per_month: cost::instances_usd_per_month(&instance, (shards * copies) as f64)
+                + self.storage_usd(TierKind::DbShard, (shards * copies) as f64, shards),
             instance,
             shards,
             hottest_share,
@@ -604,6 +675,49 @@ impl StageContext<'_> {
         }
     }
 
+    /// What set a shard count `S`: the limit `S − 1` shards break — the
+    /// hottest shard's writes on its primary's cores (`max-util`, or `p99`
+    /// when the knob holds it lower) or on its replicas' apply workers
+    /// (`apply`), its bytes on one volume (`storage`) or its working set in
+    /// one buffer pool (`memory`); `min-servers 1` for one shard.
+    fn shard_binding(&self, layout: &Layout, target: &SizeTarget, shards: u64, limits: &ShardLimits) -> String {
+        if shards <= 1 {
+            return "min-servers 1".to_string();
+        }
+        let (rate, storage) = crate::sharding::broken_limits(layout, target, shards - 1);
+        let mut parts = Vec::new();
+        if rate {
+            parts.extend(self.rate_limit(limits));
+        }
+        if storage {
+            parts.push(match limits.by_memory < limits.volume {
+                true => format!(
+                    "memory {} working set",
+                    format_percent(self.w().db_working_set_fraction)
+                ),
+                false => format!("storage {}", format_bytes(limits.volume)),
+            });
+        }
+        parts.join(" + ")
+    }
+
+    /// The rate limit of one shard as a binding.
+    fn rate_limit(&self, limits: &ShardLimits) -> Vec<String> {
+        let w = self.w();
+        let util = vec![format!("max-util {}", format_percent(self.targets().max_util))];
+        let primary = self.knob_binding(TierKind::DbShard, util);
+        match limits.unit {
+            ShardUnit::Cores => primary,
+            ShardUnit::Writes => {
+                let on_cores = self.targets().max_util * limits.instance.vcpu as f64 / w.db_write_s;
+                match on_cores <= limits.capacity {
+                    true => primary,
+                    false => vec![format!("apply {}", format_rate(limits.capacity))],
+                }
+            }
+        }
+    }
+
     fn shard_plans(&mut self, tier: &Tier, option: ShardOption) -> Vec<TierPlan> {
         let ShardOption {
             instance,
@@ -611,6 +725,7 @@ impl StageContext<'_> {
             hottest_share,
             ceiling,
             replicas,
+            binding,
             ..
         } = option;
         self.shards = Some(shards);
@@ -620,6 +735,7 @@ impl StageContext<'_> {
         let problems = ceiling.into_iter().collect();
         let mut primary = self.primary_plan(tier, &instance, &hottest, shards, problems);
         primary.arrival_rate_per_s = hottest.iter().map(|s| s.rate_per_s).sum::<f64>() / hottest_share;
+        primary.binding = binding;
         let mut plans = vec![primary];
         if let Some(replica_tier) = replica_tier {
             plans.push(self.replica_plan(replica_tier, &instance, &replicas, shards));
@@ -642,12 +758,80 @@ struct DbOption {
     replicas: Vec<ReplicaDc>,
     /// Why this instance cannot be the primary (empty when it can).
     problems: Vec<String>,
+    /// The constraints it breaks, as bindings (the primary's and the
+    /// replicas').
+    limits: Vec<String>,
     feasible: bool,
     usd_per_month: f64,
 }
 
+/// The cheapest feasible option, else the last (largest) one.
+fn cheapest_feasible(options: &[DbOption]) -> Option<usize> {
+    let feasible = options
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.feasible)
+        .min_by(|a, b| a.1.usd_per_month.total_cmp(&b.1.usd_per_month))
+        .map(|(i, _)| i);
+    feasible.or_else(|| options.len().checked_sub(1))
+}
+
+/// What set the primary's instance among the family's `options`: the
+/// smallest, or what the next smaller one breaks, or `cost` when it is
+/// feasible but dearer overall (more replicas); for an infeasible choice,
+/// what it breaks.
+fn instance_binding(options: &[DbOption], chosen: usize) -> String {
+    let option = &options[chosen];
+    if !option.feasible {
+        return option.limits.join(" + ");
+    }
+    match chosen.checked_sub(1).map(|i| &options[i]) {
+        None => format!("smallest-instance {}", option.primary.name),
+        Some(smaller) if smaller.feasible => "cost".to_string(),
+        Some(smaller) => smaller.limits.join(" + "),
+    }
+}
+
+/// A cache or session tier sized first by `memory` (`by_memory` nodes hold
+/// it): its `min-servers` binding is the memory's when that asks for more
+/// than the model's `min`, both when they ask for the same.
+fn memory_binding(binding: &str, by_memory: u64, model_min: u64, memory: &str) -> String {
+    let parts: Vec<String> = binding
+        .split(" + ")
+        .flat_map(|part| match part.starts_with("min-servers") {
+            false => vec![part.to_string()],
+            true if by_memory > model_min => vec![memory.to_string()],
+            true if by_memory == model_min => vec![part.to_string(), memory.to_string()],
+            true => vec![part.to_string()],
+        })
+        .collect();
+    parts.join(" + ")
+}
+
+/// One shard's limits on one instance type, for its binding.
+struct ShardLimits<'a> {
+    instance: &'a Instance,
+    /// What one shard takes at `u_max`, in `unit`.
+    capacity: f64,
+    unit: ShardUnit,
+    /// One volume's bytes, and the bytes whose working set fits the pool.
+    volume: f64,
+    by_memory: f64,
+}
+
+/// A shard ceiling as a binding.
+fn ceiling_binding(ceiling: &Ceiling) -> String {
+    match ceiling {
+        Ceiling::HotKey { .. } => "hot-key".to_string(),
+        Ceiling::KeyBytes { .. } => "key-bytes".to_string(),
+        Ceiling::ShardLimit { max_shards } => format!("max-shards {max_shards}"),
+    }
+}
+
 /// One way to shard: an instance type and what it takes.
 struct ShardOption {
+    /// What set the shard count.
+    binding: String,
     instance: Instance,
     shards: u64,
     hottest_share: f64,

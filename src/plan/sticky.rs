@@ -113,6 +113,7 @@ pub fn size_sticky(farm: &StickyFarm, targets: &Targets, start: u64) -> Result<D
             format!("sticky sessions: {violation} still broken at {at} servers (one user's activity exceeds a server)"),
         ),
     };
+    let binding = sticky_binding(servers, farm.min, targets, |n| violation(n).ok().flatten());
     let hottest_rate = share(servers) * rate * farm.load.normal;
     let queue = Mmc::new(hottest_rate, service, farm.instance.vcpu as u64)
         .and_then(|q| q.with_variability(1.0, service_cv(farm.streams)))
@@ -127,7 +128,30 @@ pub fn size_sticky(farm: &StickyFarm, targets: &Targets, start: u64) -> Result<D
         queue,
         feasible: reason.is_empty(),
         reason,
+        binding,
     })
+}
+
+/// What set a pinned farm's count, in the planner's binding words: the
+/// constraint one server fewer breaks (for the hottest server).
+fn sticky_binding(
+    servers: u64,
+    min: u64,
+    targets: &Targets,
+    violation: impl Fn(u64) -> Option<&'static str>,
+) -> Vec<String> {
+    let pct = crate::quantity::format_percent;
+    let fewer = match servers {
+        0 | 1 => None,
+        n => violation(n - 1),
+    };
+    let label = match fewer {
+        Some("max-util") => format!("max-util {} (hottest server)", pct(targets.max_util)),
+        Some("failover") => format!("dc-failover {} (hottest server)", pct(targets.failover_util)),
+        Some("n+1") => format!("failover {} (hottest server)", pct(targets.failover_util)),
+        _ => format!("min-servers {}", min.max(1)),
+    };
+    vec![label]
 }
 
 /// The least count of pinned servers whose hottest one carries

@@ -1,16 +1,12 @@
-//! The stage-level numbers: availability and SPOFs (DESIGN §7), cost lines
-//! beyond servers (§8), and the verdict.
+//! The stage-level numbers: availability and SPOFs (DESIGN §7), the bill
+//! (§8, lines in `bill.rs`), and the verdict.
 
 use super::failures::WhatIf;
-use super::{StageContext, StagePlan, TierPlan};
+use super::{total_usd, AvailabilityParts, BillLine, StageContext, StagePlan, TierPlan};
 use crate::availability;
 use crate::cost;
 use crate::model::TierKind;
 use crate::quantity::{format_duration, format_percent};
-
-/// Requests per log line kept a month, message count per job (send,
-/// receive, delete are each billed by a queue service).
-const QUEUE_MESSAGES_PER_JOB: f64 = 3.0;
 
 impl StageContext<'_> {
     pub(super) fn finish(&self, tiers: Vec<TierPlan>) -> StagePlan {
@@ -20,10 +16,13 @@ impl StageContext<'_> {
         // records print it only for a stage that carries the load.
         let latency = self.latency(&tiers);
         let what_ifs = self.what_ifs(&tiers, self.shared.detailed);
-        let (availability, spofs) = self.availability(&tiers, &what_ifs);
-        let other_costs = self.other_costs();
-        let usd_per_month: f64 =
-            tiers.iter().map(|t| t.usd_per_month).sum::<f64>() + other_costs.iter().map(|(_, c)| c).sum::<f64>();
+        let (availability, spofs, availability_parts) = self.availability(&tiers, &what_ifs);
+        let bill: Vec<BillLine> = tiers
+            .iter()
+            .flat_map(|t| t.lines.iter().cloned())
+            .chain(self.stage_lines(&tiers))
+            .collect();
+        let usd_per_month = total_usd(&bill);
         let bottleneck = bottleneck(&tiers);
         let mut plan = StagePlan {
             id: self.stage.id.clone(),
@@ -37,10 +36,11 @@ impl StageContext<'_> {
             p99_response_s: latency.p99_s,
             user_p99_s: latency.user_p99_s,
             usd_per_month,
-            other_costs,
+            bill,
             usd_per_million_requests: cost::usd_per_million_requests(usd_per_month, w.mean_rate_per_s()),
             usd_per_dau_month: cost::usd_per_dau_month(usd_per_month, w.dau()),
             availability,
+            availability_parts,
             downtime_min_per_month: availability::downtime_min_per_month(availability).unwrap_or(0.0),
             spofs,
             bottleneck,
@@ -67,7 +67,7 @@ impl StageContext<'_> {
     /// primary (or the shards) is one for all DCs and stays in series
     /// outside that. A cache whose loss would overload the database is a
     /// hidden SPOF and counts in series.
-    fn availability(&self, tiers: &[TierPlan], what_ifs: &[WhatIf]) -> (f64, Vec<String>) {
+    fn availability(&self, tiers: &[TierPlan], what_ifs: &[WhatIf]) -> (f64, Vec<String>, AvailabilityParts) {
         let mut spofs: Vec<String> = tiers.iter().filter(|t| t.spof).map(|t| t.name.clone()).collect();
         let breaks = |part: &str| what_ifs.iter().any(|f| f.part == part && !f.survives);
         // The what-ifs decide what is in series: a cache whose loss the
@@ -86,12 +86,13 @@ impl StageContext<'_> {
         let global = |t: &&TierPlan| matches!(t.kind, TierKind::DbPrimary | TierKind::DbShard);
         // Workers are off the request path: their outage delays jobs (the
         // worker tier reports the backlog), it fails no request.
-        let mut per_dc: Vec<f64> = tiers
+        let per_dc_tiers: Vec<(String, f64)> = tiers
             .iter()
             .filter(|t| t.kind != TierKind::Worker)
             .filter(|t| !global(t) && (t.kind != TierKind::Cache || hidden_cache.is_some()))
-            .map(|t| t.unavailability)
+            .map(|t| (t.name.clone(), t.unavailability))
             .collect();
+        let mut per_dc: Vec<f64> = per_dc_tiers.iter().map(|(_, u)| *u).collect();
         per_dc.push(1.0 - self.targets().dc_availability);
         if cdn_in_series {
             per_dc.push(1.0 - self.targets().managed_availability);
@@ -99,61 +100,26 @@ impl StageContext<'_> {
         let dc = availability::series_unavailability(&per_dc).unwrap_or(1.0);
         let d = self.loads.len() as u64;
         let dcs = availability::k_of_n_unavailability(d.saturating_sub(1).max(1), d, 1.0 - dc).unwrap_or(1.0);
-        let mut in_series: Vec<f64> = tiers.iter().filter(global).map(|t| t.unavailability).collect();
+        let global_tiers: Vec<(String, f64)> = tiers
+            .iter()
+            .filter(global)
+            .map(|t| (t.name.clone(), t.unavailability))
+            .collect();
+        let mut in_series: Vec<f64> = global_tiers.iter().map(|(_, u)| *u).collect();
         in_series.push(dcs);
         let total = availability::series_unavailability(&in_series).unwrap_or(1.0);
         if d == 1 {
             spofs.push("data center".into());
         }
-        (1.0 - total, spofs)
-    }
-
-    /// Everything billed that is not a server.
-    fn other_costs(&self) -> Vec<(String, f64)> {
-        let w = self.w();
-        let prices = self.inputs.prices;
-        let month = cost::per_month_from_per_s;
-        let mut lines = Vec::new();
-        let static_bytes = month(w.mean_static_rate_per_s() * w.static_bytes);
-        let dynamic_bytes = month(w.mean_rate_per_s() * w.response_bytes);
-        if self.stage.cdn {
-            lines.push(("cdn".to_string(), cost::cdn_egress_usd_per_month(prices, static_bytes)));
-            lines.push((
-                "egress".to_string(),
-                cost::object_egress_usd_per_month(prices, dynamic_bytes),
-            ));
-        } else {
-            lines.push((
-                "egress".to_string(),
-                cost::object_egress_usd_per_month(prices, static_bytes + dynamic_bytes),
-            ));
-        }
-        let copies = self.stored_copies();
-        lines.push((
-            "storage".to_string(),
-            cost::block_storage_usd_per_month(prices, w.stored_bytes() * copies),
-        ));
-        if self.loads.len() > 1 {
-            let replicated =
-                month(self.rates.writes_per_s / w.peak_factor * w.write_bytes) * (self.loads.len() - 1) as f64;
-            lines.push(("inter-dc".to_string(), cost::inter_dc_usd_per_month(prices, replicated)));
-        }
-        if self.stage.has(TierKind::Worker) {
-            let messages = month(self.rates.jobs_per_s / w.peak_factor) * QUEUE_MESSAGES_PER_JOB;
-            lines.push(("queue".to_string(), cost::queue_usd_per_month(prices, messages)));
-        }
-        if self.stage.monitoring {
-            let logs = month(w.mean_rate_per_s() * w.log_bytes_per_request);
-            lines.push(("logs".to_string(), cost::log_storage_usd_per_month(prices, logs)));
-        }
-        lines
-    }
-
-    /// Copies of the data on block storage: the primary and every replica.
-    fn stored_copies(&self) -> f64 {
-        let replicas = self.replica_servers as f64;
-        let groups = self.shards.unwrap_or(1) as f64;
-        1.0 + replicas / groups
+        let parts = AvailabilityParts {
+            per_dc: per_dc_tiers,
+            dc_site: 1.0 - self.targets().dc_availability,
+            one_dc: dc,
+            data_centers: d,
+            all_dcs: dcs,
+            global: global_tiers,
+        };
+        (1.0 - total, spofs, parts)
     }
 
     fn verdict(&self, plan: &mut StagePlan) {

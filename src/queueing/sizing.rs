@@ -48,15 +48,73 @@ pub struct Constraints {
     pub failover_utilization: f64,
 }
 
+/// One constraint of [`Constraints`], with its limit: what a sizing names
+/// as the reason for its count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Constraint {
+    /// At least this many servers (`--min-servers`; 1 is the floor of any farm).
+    MinServers(u64),
+    /// Offered load below capacity; not a target, so it cannot be relaxed.
+    Stability,
+    /// `ρ ≤ u_max`.
+    MaxUtil(f64),
+    /// N+1: with one server down, `ρ ≤ u_failover`.
+    Failover(f64),
+    /// Mean wait in queue at most this.
+    MeanWait(f64),
+    Percentile(PercentileTarget),
+}
+
+impl Constraint {
+    /// The name a `binding` field starts with: `min-servers`, `stability`,
+    /// `max-util`, `failover`, `mean-wait`, `p50` … `p999`.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Constraint::MinServers(_) => "min-servers",
+            Constraint::Stability => "stability",
+            Constraint::MaxUtil(_) => "max-util",
+            Constraint::Failover(_) => "failover",
+            Constraint::MeanWait(_) => "mean-wait",
+            Constraint::Percentile(p) => percentile_name(p.quantile),
+        }
+    }
+
+    /// The key with its limit, as a person reads it: `max-util 70%`,
+    /// `p99 50.0 ms`, `min-servers 2`.
+    pub fn describe(&self) -> String {
+        use crate::quantity::{format_duration, format_percent};
+        match self {
+            Constraint::MinServers(n) => format!("min-servers {n}"),
+            Constraint::Stability => "stability".to_string(),
+            Constraint::MaxUtil(u) | Constraint::Failover(u) => format!("{} {}", self.key(), format_percent(*u)),
+            Constraint::MeanWait(w) => format!("mean-wait {}", format_duration(*w)),
+            Constraint::Percentile(p) => format!("{} {}", self.key(), format_duration(p.target_s)),
+        }
+    }
+}
+
+/// The constraints that set a count, as one text: their descriptions
+/// joined by ` + ` (several when they tie: each alone would still hold the
+/// count).
+pub fn describe_binding(constraints: &[Constraint]) -> String {
+    let parts: Vec<String> = constraints.iter().map(Constraint::describe).collect();
+    parts.join(" + ")
+}
+
 /// The answer: a count, and whether and why it meets the constraints.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sizing {
     pub servers: u64,
     pub feasible: bool,
-    /// The constraint that set the count ("utilization", "p99", "n+1",
-    /// "minimum", "stability") or, when infeasible, the one that cannot
-    /// be met.
+    /// What set the count, as [`describe_binding`] writes `bound_by`.
     pub binding: String,
+    /// The constraints that set the count: every one that `servers − 1`
+    /// breaks (so relaxing the one named alone allows fewer servers, and
+    /// relaxing any other alone does not); `stability` alone when
+    /// `servers − 1` is unstable (no target can be relaxed below that);
+    /// `min-servers` when `servers` is the minimum. When infeasible, the
+    /// constraint that cannot be met.
+    pub bound_by: Vec<Constraint>,
     /// Empty when feasible; otherwise why, with the numbers.
     pub reason: String,
 }
@@ -82,7 +140,8 @@ pub fn size(farm: &Farm, constraints: &Constraints) -> Result<Sizing, QueueError
         others.percentiles.clear();
         let mut sizing = search(farm, &others, start)?;
         sizing.feasible = false;
-        sizing.binding = target.first().map(|p| p.label()).unwrap_or_default();
+        sizing.bound_by = target.first().map(|p| Constraint::Percentile(*p)).into_iter().collect();
+        sizing.binding = describe_binding(&sizing.bound_by);
         sizing.reason = reason;
         return Ok(sizing);
     }
@@ -156,32 +215,59 @@ fn unreachable_target(farm: &Farm, c: &Constraints) -> Option<String> {
     })
 }
 
-/// The first constraint `servers` violates, or `None` when all hold.
+/// The first constraint `servers` violates (its key), or `None` when all
+/// hold.
 pub fn violation(farm: &Farm, c: &Constraints, servers: u64) -> Result<Option<&'static str>, QueueError> {
+    Ok(violations(farm, c, servers)?.first().map(Constraint::key))
+}
+
+/// Every constraint `servers` violates, in the order: minimum, stability,
+/// utilization, N+1, mean wait, percentiles. Waits and percentiles of an
+/// unstable farm count as violated.
+pub fn violations(farm: &Farm, c: &Constraints, servers: u64) -> Result<Vec<Constraint>, QueueError> {
+    let mut broken = Vec::new();
     if servers < c.min_servers.max(1) {
-        return Ok(Some("minimum"));
+        broken.push(Constraint::MinServers(c.min_servers.max(1)));
+        if servers == 0 {
+            return Ok(broken);
+        }
     }
     let q = farm.queue(servers)?;
     if !q.is_stable() {
-        return Ok(Some("stability"));
+        broken.push(Constraint::Stability);
     }
-    if c.max_utilization.is_some_and(|u| q.utilization() > u) {
-        return Ok(Some("utilization"));
+    if let Some(u) = c.max_utilization.filter(|&u| q.utilization() > u) {
+        broken.push(Constraint::MaxUtil(u));
     }
     if c.n_plus_one && !survives_one_failure(farm, c, servers) {
-        return Ok(Some("n+1"));
+        broken.push(Constraint::Failover(c.failover_utilization));
     }
     if let Some(w) = c.mean_wait_s {
         if q.mean_wait_s().is_none_or(|wq| wq > w) {
-            return Ok(Some("mean wait"));
+            broken.push(Constraint::MeanWait(w));
         }
     }
     for p in &c.percentiles {
         if q.response_quantile_s(p.quantile).is_none_or(|t| t > p.target_s) {
-            return Ok(Some(percentile_name(p.quantile)));
+            broken.push(Constraint::Percentile(*p));
         }
     }
-    Ok(None)
+    Ok(broken)
+}
+
+/// What set a least count `servers`: the constraints `servers − 1` breaks.
+pub fn bound_by(farm: &Farm, c: &Constraints, servers: u64) -> Result<Vec<Constraint>, QueueError> {
+    if servers <= 1 {
+        return Ok(vec![Constraint::MinServers(1)]);
+    }
+    let broken = violations(farm, c, servers - 1)?;
+    if broken.contains(&Constraint::Stability) {
+        return Ok(vec![Constraint::Stability]);
+    }
+    if broken.is_empty() {
+        return Ok(vec![Constraint::MinServers(c.min_servers.max(1))]);
+    }
+    Ok(broken)
 }
 
 fn survives_one_failure(farm: &Farm, c: &Constraints, servers: u64) -> bool {
@@ -198,7 +284,7 @@ fn percentile_name(q: f64) -> &'static str {
         (0.9, "p90"),
         (0.95, "p95"),
         (0.99, "p99"),
-        (0.999, "p99.9"),
+        (0.999, "p999"),
     ];
     NAMES
         .iter()
@@ -211,25 +297,25 @@ fn percentile_name(q: f64) -> &'static str {
 fn search(farm: &Farm, c: &Constraints, start: u64) -> Result<Sizing, QueueError> {
     let passing = match least_count(start, MAX_SERVERS, |n| violation(farm, c, n))? {
         Least::Found(n) => n,
-        Least::Capped { at, violation } => return Ok(too_many(at, violation)),
+        Least::Capped { at, violation } => return too_many(farm, c, at, violation),
     };
-    let binding = match passing {
-        1 => None,
-        n => violation(farm, c, n - 1)?,
-    };
+    let bound = bound_by(farm, c, passing)?;
     Ok(Sizing {
         servers: passing,
         feasible: true,
-        binding: binding.unwrap_or("minimum").to_string(),
+        binding: describe_binding(&bound),
+        bound_by: bound,
         reason: String::new(),
     })
 }
 
-fn too_many(servers: u64, constraint: &str) -> Sizing {
-    Sizing {
+fn too_many(farm: &Farm, c: &Constraints, servers: u64, constraint: &str) -> Result<Sizing, QueueError> {
+    let bound = violations(farm, c, servers)?;
+    Ok(Sizing {
         servers,
         feasible: false,
-        binding: constraint.to_string(),
+        binding: describe_binding(&bound),
+        bound_by: bound,
         reason: format!("{constraint} still not met at {servers} servers"),
-    }
+    })
 }
