@@ -4,6 +4,7 @@ pub mod cache;
 pub mod ladder;
 pub mod models;
 pub mod plan;
+mod plan_data;
 pub mod queue;
 pub mod replicas;
 pub mod shards;

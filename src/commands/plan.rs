@@ -263,7 +263,7 @@ pub fn stage_record(p: &StagePlan, ceiling: Result<&StageCeiling, InputError>) -
         Ok(c) => (c.targets.users(), c.targets_reason()),
         Err(e) => (None, format!("the ceiling search failed: {e}")),
     };
-    Record::new()
+    let record = Record::new()
         .float("users", Unit::Count, p.users)
         .float("dau", Unit::Count, p.dau)
         .text("stage", &p.id)
@@ -298,7 +298,8 @@ pub fn stage_record(p: &StagePlan, ceiling: Result<&StageCeiling, InputError>) -
         .text("reason", &p.reason)
         .text("sized_for", &p.sized_for)
         .opt_float("ceiling_users", Unit::Count, ceiling_users)
-        .text("ceiling_reason", ceiling_reason)
+        .text("ceiling_reason", ceiling_reason);
+    super::plan_data::data_fields(record, p)
 }
 
 /// A figure of a stage that exists only when the stage can carry the load

@@ -5,13 +5,19 @@
 //! (§5) → every tier sized per data center (§3, §6) → end-to-end latency
 //! (§4) → availability and SPOFs (§7) → monthly cost (§8) → verdict.
 
+mod cache_tier;
+mod data;
 mod demand;
+mod dns;
 mod paths;
+mod reshard;
 mod stage_tiers;
 mod tiers;
 mod verdict;
 
+pub use data::{CacheFigures, DataFigures, DcFailover, ReshardMove, ReshardOutlook};
 pub use demand::{daily_profile, Rates, Stream};
+pub use reshard::RESHARD_TARGET_FILL;
 pub use tiers::{dc_loads, DcLoad};
 
 use crate::availability;
@@ -153,6 +159,9 @@ pub struct StagePlan {
     /// What sized the stage beyond each tier's own constraints: the
     /// utilization ceiling of the request path, and targets out of reach.
     pub sized_for: String,
+    /// Cache policy and staleness, shard exhaustion and resharding, DNS
+    /// failover (see `data.rs`).
+    pub data: DataFigures,
 }
 
 /// Plans every stage and marks the cheapest one that meets the targets.
@@ -348,6 +357,7 @@ fn plan_stage_once(inputs: &Inputs, stage: &Stage, shared: &Shared, knobs: Knobs
         replica_servers: 0,
         shared,
         path_targets,
+        data: DataFigures::default(),
     };
     let mut tiers = Vec::new();
     if let Some(cache_tier) = stage.tier(TierKind::Cache) {
@@ -375,6 +385,8 @@ struct StageContext<'a> {
     shared: &'a Shared,
     /// The targets with `max_util` lowered to the path utilization knob.
     path_targets: Targets,
+    /// Cache and shard figures gathered while sizing.
+    data: DataFigures,
 }
 
 impl<'a> StageContext<'a> {

@@ -1,7 +1,7 @@
 //! The stage-level numbers: availability and SPOFs (DESIGN §7), cost lines
 //! beyond servers (§8), and the verdict.
 
-use super::{StageContext, StagePlan, TierPlan};
+use super::{DataFigures, StageContext, StagePlan, TierPlan};
 use crate::availability;
 use crate::cost;
 use crate::model::TierKind;
@@ -19,6 +19,11 @@ impl StageContext<'_> {
         // records print it only for a stage that carries the load.
         let latency = self.latency(&tiers);
         let (availability, spofs) = self.availability(&tiers);
+        let data = DataFigures {
+            dc_failover: self.dc_failover(),
+            ..self.data.clone()
+        };
+        let availability = super::dns::with_failover(availability, data.dc_failover.as_ref());
         let other_costs = self.other_costs();
         let usd_per_month: f64 =
             tiers.iter().map(|t| t.usd_per_month).sum::<f64>() + other_costs.iter().map(|(_, c)| c).sum::<f64>();
@@ -53,6 +58,7 @@ impl StageContext<'_> {
                 format_percent(self.targets().max_util)
             ),
             tiers,
+            data,
         };
         self.verdict(&mut plan);
         plan
