@@ -590,6 +590,14 @@ pub struct Staleness {
     pub max_age_s: Option<f64>,
 }
 
+impl Staleness {
+    /// Nothing bounds the age (no expiry, or nothing served).
+    pub const UNBOUNDED: Staleness = Staleness {
+        mean_age_s: None,
+        max_age_s: None,
+    };
+}
+
 /// A key's share of time in the cache as a function of `x = p·T`.
 #[derive(Clone, Copy, Debug)]
 enum Kernel {

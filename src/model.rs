@@ -144,6 +144,9 @@ fn optional_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>,
     input::count(d).map(Some)
 }
 
+/// Longest `cache_growth_horizon`, in months (ten years).
+const MAX_GROWTH_HORIZON_MONTHS: f64 = 120.0;
+
 /// Days in an average month (365.25 / 12), for horizons given in days.
 const DAYS_PER_MONTH: f64 = 30.4375;
 
@@ -472,10 +475,12 @@ impl Stage {
         if let Some(tier) = cache {
             let policy = tier.policy.unwrap_or(Policy::Lru);
             match (policy.is_ttl(), tier.ttl, self.cache_target_hit) {
-                (false, Some(_), _) => return refuse(format!(
+                (false, Some(_), _) => {
+                    return refuse(format!(
                     "tier `{}`: `ttl` applies to policy ttl or ttl-reset; policy {policy} evicts, it does not expire",
                     tier.name
-                )),
+                ))
+                }
                 (true, None, None) => {
                     return refuse(format!(
                         "tier `{}`: policy {policy} needs a `ttl` (or the stage's `cache_target_hit` to find one)",
@@ -493,6 +498,11 @@ impl Stage {
             if tier.ttl.is_some_and(|t| t <= 0.0) {
                 return refuse(format!("tier `{}`: `ttl` must be greater than 0", tier.name));
             }
+        }
+        if self.cache_growth_horizon.is_some_and(|h| h > MAX_GROWTH_HORIZON_MONTHS) {
+            return refuse(
+                "`cache_growth_horizon` must be at most 10 years: beyond that the growth rate itself is a guess".into(),
+            );
         }
         if self.reshard_bandwidth.is_some_and(|b| b <= 0.0) {
             return refuse("`reshard_bandwidth` must be greater than 0".into());
@@ -593,6 +603,7 @@ family = "r7i"
                 "",
                 "`reshard_bandwidth` must be greater than 0",
             ),
+            ("cache_growth_horizon = \"11 years\"", "", "must be at most 10 years"),
         ];
         for (stage_keys, cache_keys, message) in cases {
             let error = with(stage_keys, cache_keys).unwrap_err().to_string();

@@ -305,3 +305,41 @@ fn a_data_center_failover_costs_detection_plus_dns_ttl_in_availability() {
     assert!(close(ratio, 1.0 - share, 1e-12), "{ratio}");
     assert!(plan_row(&["--stage", "cache"])["dc_failover_downtime_s"].is_null());
 }
+
+#[test]
+fn a_join_reads_from_every_distinct_shard_its_keys_hash_to() {
+    // Web and shards only (no cache, no replicas, one DC): the shards take
+    // every write and every read query, a join read's on each distinct
+    // shard of its k keys, E[D] = S·(1 − (1 − 1/S)^k).
+    let model = temp_file(
+        "bare-shards.toml",
+        "id = \"bare\"\ntitle = \"bare\"\norder = 1\n\
+         [[tier]]\nname = \"web\"\nkind = \"web\"\nscale = \"out\"\ninstance = \"c7i.xlarge\"\n\
+         [[tier]]\nname = \"db\"\nkind = \"db-shard\"\nscale = \"out\"\ninstance = \"r7i.2xlarge\"\n",
+    );
+    let workload = temp_file("joins-4.toml", "join_share = \"20%\"\njoin_shards = 4\n");
+    let (code, out, err) = scaleplan(&[
+        "plan",
+        "--users",
+        "30M",
+        "--model",
+        &model,
+        "--workload",
+        &workload,
+        "--level",
+        "tier",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let rows = common::json_rows(&out);
+    let db = rows.iter().find(|r| r["tier"] == "db").expect("the shard tier");
+    let shards = number(db, "servers");
+    assert!(shards > 4.0, "{shards} shards");
+    let peak = 30e6 * 0.5 * 100.0 / 86_400.0 * 2.0;
+    let (reads, writes) = (peak * 0.9 * 2.0, peak * 0.1 * 2.0);
+    let distinct = shards * (1.0 - (1.0 - 1.0 / shards).powi(4));
+    let want = writes + reads * (1.0 + 0.2 * (distinct - 1.0));
+    let got = number(db, "arrival_rate_per_s");
+    assert!(close(got, want, 1e-9), "{got} vs {want}");
+}

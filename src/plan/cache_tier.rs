@@ -82,13 +82,7 @@ impl StageContext<'_> {
             request_rate_per_s: expiry.as_ref().map(|_| self.expiry_rates().0),
             provisioned_items,
             growth_factor: growth,
-            staleness: expiry.map_or(
-                Staleness {
-                    mean_age_s: None,
-                    max_age_s: None,
-                },
-                |e| e.staleness,
-            ),
+            staleness: expiry.map_or(Staleness::UNBOUNDED, |e| e.staleness),
         });
         Ok(plan)
     }
@@ -186,10 +180,7 @@ impl StageContext<'_> {
                 hit_ratio: 0.0,
                 ttl_s,
                 live_items: 0.0,
-                staleness: Staleness {
-                    mean_age_s: None,
-                    max_age_s: None,
-                },
+                staleness: Staleness::UNBOUNDED,
             });
         }
         let at_hit_rate = popularity.hit_ratio_ttl(policy, ttl_s, hit_rate).map_err(err)?;
