@@ -374,6 +374,44 @@ impl Popularity {
         Ok(result)
     }
 
+    /// How old a served entry is under an expiry policy: the time since it
+    /// was fetched from the database, over the requests the cache answers
+    /// (hits; a miss serves fresh data). With per-key rate `λ_i = p_i·R`
+    /// and `x_i = λ_i·τ`:
+    ///
+    /// ```text
+    /// Ttl       mean = τ/2,   max = τ
+    /// TtlReset  mean = Σ_i (e^{x_i} − 1 − x_i) / (R · Σ_i p_i·(1 − e^{−x_i})),   max unbounded
+    /// ```
+    /// where `τ` is the TTL in seconds and `R` the request rate to all keys.
+    /// `Ttl`: an entry lives exactly `τ` from its insertion and its hits
+    /// (Poisson) fall uniformly in that life. `TtlReset`: every hit pushes
+    /// the expiry back, but not the data, so an entry lives while the gaps
+    /// between its requests stay below `τ`; by renewal-reward its hits'
+    /// mean age is `E[X; X < τ] / (q·(1 − q))` with `q = 1 − e^{−x}`, which
+    /// the weights `p_i·h_i` turn into the sum above. A key read more often
+    /// than once per TTL is practically never refreshed, so the maximum is
+    /// unbounded (`None`), and the mean is `None` too where it exceeds
+    /// double precision.
+    ///
+    /// Errors: as [`Popularity::hit_ratio_ttl`].
+    pub fn ttl_staleness(&self, policy: Policy, ttl_s: f64, request_rate_per_s: f64) -> Result<Staleness, CacheError> {
+        let hit = self.hit_ratio_ttl(policy, ttl_s, request_rate_per_s)?.hit_ratio;
+        if policy == Policy::Ttl {
+            return Ok(Staleness {
+                mean_age_s: Some(0.5 * ttl_s),
+                max_age_s: Some(ttl_s),
+            });
+        }
+        let t = ttl_s * request_rate_per_s;
+        let excess: f64 = self.buckets.iter().map(|b| b.count * exp_excess(b.p * t)).sum();
+        let mean = excess / self.request_mass / (request_rate_per_s * hit);
+        Ok(Staleness {
+            mean_age_s: mean.is_finite().then_some(mean),
+            max_age_s: None,
+        })
+    }
+
     /// Smallest whole capacity `C` whose hit ratio reaches `target_hit`:
     /// `hit(C − 1) < target ≤ hit(C)`, found by bisection on integers in
     /// `[0, K]` (the hit ratio rises with `C` and is 1 at `C = K`).
@@ -530,6 +568,34 @@ impl Popularity {
         }
         Ok(u.exp())
     }
+}
+
+/// `e^x − 1 − x` without cancellation for small `x` (series below 1e-3,
+/// where the next term is below 1e-15 relative).
+fn exp_excess(x: f64) -> f64 {
+    if x < 1e-3 {
+        x * x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x / 120.0)))
+    } else {
+        x.exp_m1() - x
+    }
+}
+
+/// Age of the entries an expiry cache serves (see
+/// [`Popularity::ttl_staleness`]); `None` where nothing bounds it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Staleness {
+    /// Mean time since a served entry was fetched, seconds.
+    pub mean_age_s: Option<f64>,
+    /// Longest such time, seconds.
+    pub max_age_s: Option<f64>,
+}
+
+impl Staleness {
+    /// Nothing bounds the age (no expiry, or nothing served).
+    pub const UNBOUNDED: Staleness = Staleness {
+        mean_age_s: None,
+        max_age_s: None,
+    };
 }
 
 /// A key's share of time in the cache as a function of `x = p·T`.
@@ -1039,6 +1105,49 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn staleness_matches_the_per_key_renewal_formula() {
+        // Written per key from renewal-reward, not from the closed sum: a
+        // ttl-reset entry's hits have mean age E[X; X < τ]/(q(1 − q)),
+        // X ~ Exp(λ), q = P(X < τ); weighted by each key's hits p·h.
+        let keys = 100_000u64;
+        for &s in &[0.6, 1.0] {
+            let pop = Popularity::new(keys as f64, s).unwrap();
+            for &(ttl_s, rate) in &[(1.0, 100.0), (0.05, 5_000.0), (0.2, 2_000.0)] {
+                let norm: f64 = (1..=keys).rev().map(|i| (i as f64).powf(-s)).sum();
+                let (mut weighted, mut hits) = (0.0, 0.0);
+                for i in (1..=keys).rev() {
+                    let p = (i as f64).powf(-s) / norm;
+                    let lambda = p * rate;
+                    let vacant = (-lambda * ttl_s).exp();
+                    let q = -(-lambda * ttl_s).exp_m1();
+                    let partial_mean = (1.0 - vacant * (1.0 + lambda * ttl_s)) / lambda;
+                    let age = partial_mean / (q * vacant);
+                    weighted += p * q * age;
+                    hits += p * q;
+                }
+                let want = weighted / hits;
+                let got = pop.ttl_staleness(Policy::TtlReset, ttl_s, rate).unwrap();
+                let mean = got.mean_age_s.unwrap();
+                assert!(((mean - want) / want).abs() < 1e-3, "s={s} τ={ttl_s}: {mean} vs {want}");
+                assert_eq!(got.max_age_s, None);
+                let fixed = pop.ttl_staleness(Policy::Ttl, ttl_s, rate).unwrap();
+                assert_eq!((fixed.mean_age_s, fixed.max_age_s), (Some(0.5 * ttl_s), Some(ttl_s)));
+            }
+        }
+        // A hot key that is never refreshed: beyond double precision, None.
+        let pop = Popularity::new(1e6, 1.0).unwrap();
+        let never = pop.ttl_staleness(Policy::TtlReset, 3600.0, 1e5).unwrap();
+        assert_eq!(never.mean_age_s, None);
+        assert!(pop.ttl_staleness(Policy::Lru, 1.0, 1.0).is_err());
+        // The series branch of e^x − 1 − x agrees with the direct one.
+        for x in [1e-9, 1e-5, 9.9e-4] {
+            let direct = x * x * 0.5 * (1.0 + x / 3.0 + x * x / 12.0 + x * x * x / 60.0);
+            assert!(((exp_excess(x) - direct) / direct).abs() < 1e-12, "{x}");
+        }
+        assert!(((exp_excess(1e-3) - (1e-3f64.exp_m1() - 1e-3)) / exp_excess(1e-3)).abs() < 1e-9);
     }
 
     #[test]

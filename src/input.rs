@@ -68,6 +68,10 @@ pub fn bytes<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     quantity(d, quantity::parse_bytes)
 }
 
+pub fn bytes_per_s<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    quantity(d, quantity::parse_bytes_per_s)
+}
+
 pub fn fraction<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     quantity(d, quantity::parse_fraction)
 }

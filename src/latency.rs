@@ -10,6 +10,11 @@
 //! at every tier it visits). The path latency is the mixture over classes
 //! of `fixed + Σ visits`.
 //!
+//! A visit may also fan out: the request sends `k` copies at once (a read
+//! that gathers from `k` shards) and waits for the slowest, so the visit
+//! takes the maximum of `k` independent draws, `P(T ≤ t) = F(t)^k` — not
+//! their sum. Its transform is rational too (see [`Visit::fan_out`]).
+//!
 //! The mean is exact. The distribution is computed by numerical inversion
 //! of each class's Laplace–Stieltjes transform (rational, so cheap to
 //! evaluate) with the Abate–Whitt Euler algorithm; the constant shift is
@@ -37,7 +42,30 @@ pub struct Visit {
     pub wait_rate_per_s: f64,
     /// Mean service time of the visiting class at this tier, `S` > 0.
     pub service_s: f64,
+    /// Copies sent at once, `k` (1 for a plain visit): the request visits
+    /// `k` queues of this law in parallel, independently, and goes on when
+    /// the slowest answers, so `P(T ≤ t) = F(t)^k` where `F` is one copy's
+    /// distribution. Each copy either waits (probability `C`, then Exp(θ))
+    /// or not, then is served (Exp(μ)); the maximum is the absorption time
+    /// of the Markov chain on (copies waiting `a`, copies in service `b`),
+    /// which only moves `(a, b) → (a − 1, b + 1)` at rate `aθ` and
+    /// `(a, b) → (a, b − 1)` at rate `bμ`. Being acyclic, its transform is
+    /// exact by recursion:
+    ///
+    /// ```text
+    /// ψ(0, 0) = 1,   ψ(a, b)(s) = (aθ·ψ(a − 1, b + 1) + bμ·ψ(a, b − 1)) / (s + aθ + bμ)
+    /// φ(s) = Σ_a C(k, a)·Cᵃ·(1 − C)^{k−a} · ψ(a, k − a)(s)
+    /// ```
+    /// (for `C = 0` this is `Π_{j=1..k} jμ/(s + jμ)`: the maximum of `k`
+    /// exponentials is a sum of exponentials of rates `μ, 2μ, …, kμ`). From
+    /// 1 to [`MAX_FAN_OUT`].
+    pub fan_out: u32,
 }
+
+/// Most copies one fan-out visit may send: the transform costs
+/// `(k + 1)(k + 2)/2` states per inversion node, so 64 keeps a quantile
+/// within milliseconds.
+pub const MAX_FAN_OUT: u32 = 64;
 
 /// A request class: its share of requests, the tier visits on its path, and
 /// a constant time (network hops, client round trip).
@@ -139,18 +167,50 @@ impl Visit {
                 p_wait: 0.0,
                 wait_rate_per_s: plain_rate_per_s,
                 service_s,
+                fan_out: 1,
             });
         }
         Ok(Visit {
             p_wait,
             wait_rate_per_s: theta,
             service_s,
+            fan_out: 1,
         })
     }
 
-    /// Mean of the visit, `C/θ + S` (`S` alone when `C = 0`).
+    /// The same visit sent to `copies` queues at once, waiting for the
+    /// slowest (see [`Visit::fan_out`]).
+    pub fn max_of(self, copies: u32) -> Visit {
+        Visit {
+            fan_out: copies,
+            ..self
+        }
+    }
+
+    /// Mean of the visit: `C/θ + S` for one copy (`S` alone when `C = 0`);
+    /// for `k` copies the mean absorption time of the chain in
+    /// [`Visit::fan_out`],
+    ///
+    /// ```text
+    /// m(0, 0) = 0,   m(a, b) = (1 + aθ·m(a − 1, b + 1) + bμ·m(a, b − 1)) / (aθ + bμ)
+    /// E[T] = Σ_a C(k, a)·Cᵃ·(1 − C)^{k−a} · m(a, k − a)
+    /// ```
     fn mean_s(&self) -> f64 {
-        self.service_s + self.mean_wait_s()
+        if self.fan_out <= 1 {
+            return self.service_s + self.mean_wait_s();
+        }
+        let fan = FanOut::new(self);
+        let mut m = vec![0.0; fan.states()];
+        fan.sweep(|a, b, index, from_wait, from_service| {
+            if a + b == 0 {
+                return;
+            }
+            let (wait, service) = (a as f64 * fan.theta, b as f64 * fan.mu);
+            let wait_term = from_wait.map_or(0.0, |i| wait * m[i]);
+            let service_term = from_service.map_or(0.0, |i| service * m[i]);
+            m[index] = (1.0 + wait_term + service_term) / (wait + service);
+        });
+        fan.start_weights().map(|(w, index)| w * m[index]).sum()
     }
 
     fn mean_wait_s(&self) -> f64 {
@@ -163,14 +223,22 @@ impl Visit {
 
     /// The `tail`-quantile bound `t` with `P(T > t) ≤ tail`, from
     /// `P(Wq + X > w + x) ≤ P(Wq > w) + P(X > x)` with `tail/2` each.
+    /// For `k` copies the union bound over them: `P(max > t) ≤ k·P(T > t)`.
     fn tail_bound_s(&self, tail: f64) -> f64 {
-        let half = 0.5 * tail;
+        let half = 0.5 * tail / self.fan_out.max(1) as f64;
         let wait = if self.p_wait > half {
             (self.p_wait / half).ln() / self.wait_rate_per_s
         } else {
             0.0
         };
         wait + self.service_s * (1.0 / half).ln()
+    }
+
+    /// Exponential phases on the longest path through the visit: two
+    /// (wait, service) or one per copy.
+    fn phases(&self) -> usize {
+        let per_copy = if self.p_wait > 0.0 { 2 } else { 1 };
+        per_copy * self.fan_out.max(1) as usize
     }
 
     /// The smallest decay rate in the visit (sets the tail's time scale).
@@ -261,6 +329,15 @@ fn validate_visit(visit: &Visit) -> Result<(), LatencyError> {
             "service_s",
             "a finite time > 0",
             visit.service_s,
+        ));
+    }
+    if !(1..=MAX_FAN_OUT).contains(&visit.fan_out) {
+        return Err(field_error(
+            None,
+            None,
+            "fan_out",
+            "a count of copies from 1 to 64",
+            visit.fan_out as f64,
         ));
     }
     Ok(())
@@ -535,7 +612,8 @@ fn class_cdf(visits: &[Visit], u: f64, euler: &Euler) -> f64 {
 
 /// True when `u` is so far past every time scale of the visits that the
 /// survival is below 1e-300. The visit sum is stochastically below
-/// Erlang(n, r) with `n` = two phases per visit and `r` the slowest rate,
+/// Erlang(n, r) with `n` = two phases per visit (per copy of a fan-out
+/// visit: the slowest copy is below the sum of all) and `r` the slowest rate,
 /// whose tail `e^{−x}·Σ_{j<n} xʲ/j!` at `x = r·u > 700 + 40n` is below
 /// 1e-300. Skipping the inversion there also keeps it far from overflow.
 fn is_beyond_tail(visits: &[Visit], u: f64) -> bool {
@@ -543,7 +621,7 @@ fn is_beyond_tail(visits: &[Visit], u: f64) -> bool {
         .iter()
         .map(Visit::slowest_rate_per_s)
         .fold(f64::INFINITY, f64::min);
-    let phases = 2.0 * visits.len() as f64;
+    let phases = 2.0 * visits.iter().map(|v| v.fan_out.max(1) as f64).sum::<f64>();
     slowest * u > 700.0 + 40.0 * phases
 }
 
@@ -594,12 +672,7 @@ impl Euler {
         let phases = classes
             .iter()
             .filter(|c| c.probability > 0.0)
-            .map(|c| {
-                c.visits
-                    .iter()
-                    .map(|v| if v.p_wait > 0.0 { 2 } else { 1 })
-                    .sum::<usize>()
-            })
+            .map(|c| c.visits.iter().map(Visit::phases).sum::<usize>())
             .max()
             .unwrap_or(0);
         Euler::new(phases.clamp(EULER_N_MIN, EULER_N_MAX))
@@ -648,6 +721,10 @@ impl Euler {
         let mut nodes = Nodes::new(self.terms);
         let mut gain = 1.0;
         for (index, visit) in visits.iter().enumerate() {
+            if visit.fan_out > 1 {
+                nodes.multiply_by(&FanOut::new(visit).transform(u, self.terms));
+                continue;
+            }
             let w = u / visit.service_s;
             let inv = 1.0 / (w + 0.5 * EULER_A);
             gain *= w * inv;
@@ -731,6 +808,16 @@ impl Nodes {
         }
     }
 
+    /// `N_k ← N_k·φ_k` for complex values `φ_k` given at the nodes.
+    fn multiply_by(&mut self, values: &[(f64, f64)]) {
+        for (k, ((re, im), _)) in self.each() {
+            let (fr, fi) = values[k];
+            let (r, i) = (*re, *im);
+            *re = r * fr - i * fi;
+            *im = r * fi + i * fr;
+        }
+    }
+
     /// `N_k ← N_k/D_k`, `D_k ← 1`.
     fn renormalize(&mut self) {
         for (_, ((re, im), den)) in self.each() {
@@ -738,6 +825,112 @@ impl Nodes {
             *im /= *den;
             *den = 1.0;
         }
+    }
+}
+
+/// The chain behind a fan-out visit (see [`Visit::fan_out`]): states
+/// `(a, b)` with `a + b ≤ k`, stored at `a·(k + 1) + b`.
+struct FanOut {
+    copies: usize,
+    /// Largest `a` that can occur: `k`, or 0 when no copy ever waits (so
+    /// an unused, possibly undefined wait rate never enters a sum).
+    max_waiting: usize,
+    p_wait: f64,
+    theta: f64,
+    mu: f64,
+}
+
+impl FanOut {
+    fn new(visit: &Visit) -> FanOut {
+        let copies = visit.fan_out.max(1) as usize;
+        FanOut {
+            copies,
+            max_waiting: if visit.p_wait > 0.0 { copies } else { 0 },
+            p_wait: visit.p_wait,
+            theta: visit.wait_rate_per_s,
+            mu: 1.0 / visit.service_s,
+        }
+    }
+
+    fn states(&self) -> usize {
+        (self.copies + 1) * (self.copies + 1)
+    }
+
+    fn index(&self, a: usize, b: usize) -> usize {
+        a * (self.copies + 1) + b
+    }
+
+    /// Calls `visit(a, b, index, from_wait, from_service)` for every state
+    /// after the states it moves to: `from_wait` is the index of
+    /// `(a − 1, b + 1)`, `from_service` of `(a, b − 1)`, when they exist.
+    fn sweep(&self, mut visit: impl FnMut(usize, usize, usize, Option<usize>, Option<usize>)) {
+        for a in 0..=self.max_waiting {
+            for b in 0..=self.copies - a {
+                let from_wait = (a > 0).then(|| self.index(a - 1, b + 1));
+                let from_service = (b > 0).then(|| self.index(a, b - 1));
+                visit(a, b, self.index(a, b), from_wait, from_service);
+            }
+        }
+    }
+
+    /// The starting states `(a, k − a)` with their binomial weights
+    /// `C(k, a)·Cᵃ·(1 − C)^{k−a}`.
+    fn start_weights(&self) -> impl Iterator<Item = (f64, usize)> + '_ {
+        let k = self.copies;
+        let mut choose = 1.0;
+        (0..=self.max_waiting).map(move |a| {
+            if a > 0 {
+                choose *= (k + 1 - a) as f64 / a as f64;
+            }
+            let w = choose * self.p_wait.powi(a as i32) * (1.0 - self.p_wait).powi((k - a) as i32);
+            (w, self.index(a, k - a))
+        })
+    }
+
+    /// `φ(z_j/u)` at the first `terms` Euler nodes `z_j = A/2 + iπj`, in
+    /// the dimensionless rates `θu`, `μu`: every division is by
+    /// `z_j + aθu + bμu`, whose real part is at least `A/2`, and every
+    /// `|ψ| ≤ 1`, so nothing overflows.
+    fn transform(&self, u: f64, terms: usize) -> Vec<(f64, f64)> {
+        let (theta, mu) = (self.theta * u, self.mu * u);
+        let mut psi = vec![(0.0, 0.0); self.states()];
+        (0..terms)
+            .map(|j| {
+                let (x, y) = (0.5 * EULER_A, PI * j as f64);
+                self.sweep(|a, b, index, from_wait, from_service| {
+                    if a + b == 0 {
+                        psi[index] = (1.0, 0.0);
+                        return;
+                    }
+                    let (wait, service) = (a as f64 * theta, b as f64 * mu);
+                    let mut num = (0.0, 0.0);
+                    if let Some(i) = from_wait {
+                        num = (num.0 + wait * psi[i].0, num.1 + wait * psi[i].1);
+                    }
+                    if let Some(i) = from_service {
+                        num = (num.0 + service * psi[i].0, num.1 + service * psi[i].1);
+                    }
+                    psi[index] = complex_div(num, (x + wait + service, y));
+                });
+                self.start_weights().fold((0.0, 0.0), |acc, (w, index)| {
+                    (acc.0 + w * psi[index].0, acc.1 + w * psi[index].1)
+                })
+            })
+            .collect()
+    }
+}
+
+/// `n / d` for complex numbers as `(re, im)`, by Smith's algorithm (no
+/// overflow in the squared magnitude).
+fn complex_div(n: (f64, f64), d: (f64, f64)) -> (f64, f64) {
+    if d.1.abs() <= d.0.abs() {
+        let r = d.1 / d.0;
+        let den = d.0 + d.1 * r;
+        ((n.0 + n.1 * r) / den, (n.1 - n.0 * r) / den)
+    } else {
+        let r = d.0 / d.1;
+        let den = d.0 * r + d.1;
+        ((n.0 * r + n.1) / den, (n.1 * r - n.0) / den)
     }
 }
 
@@ -769,6 +962,7 @@ mod tests {
             p_wait: 0.0,
             wait_rate_per_s: 1.0,
             service_s,
+            fan_out: 1,
         }
     }
 
@@ -848,6 +1042,7 @@ mod tests {
                 p_wait: 1.0,
                 wait_rate_per_s: a,
                 service_s: 1.0 / b,
+                fan_out: 1,
             };
             assert_matches(&one_class(vec![waited], 0.0), g, &QUANTILES, "always waits");
         }
@@ -897,6 +1092,7 @@ mod tests {
             p_wait,
             wait_rate_per_s,
             service_s,
+            fan_out: 1,
         };
         let db = visit(0.8, 40.0, 0.006);
         let classes = vec![
@@ -948,6 +1144,7 @@ mod tests {
                         p_wait: 0.5,
                         wait_rate_per_s: 100.0,
                         service_s: 0.002,
+                        fan_out: 1,
                     },
                     service(0.003),
                 ],
@@ -959,6 +1156,7 @@ mod tests {
                     p_wait: 0.2,
                     wait_rate_per_s: 50.0,
                     service_s: 0.010,
+                    fan_out: 1,
                 }],
                 fixed_s: 0.0,
             },
@@ -1049,6 +1247,7 @@ mod tests {
             p_wait: 0.0,
             wait_rate_per_s: f64::NAN,
             service_s: 0.004,
+            fan_out: 1,
         };
         let classes = one_class(vec![visit], 0.001);
         let want = 0.001 + 0.004 * 100f64.ln();
@@ -1062,6 +1261,7 @@ mod tests {
             p_wait,
             wait_rate_per_s,
             service_s,
+            fan_out: 1,
         };
         vec![
             Class {
@@ -1134,6 +1334,7 @@ mod tests {
                         p_wait: 0.3 + 0.1 * j as f64,
                         wait_rate_per_s: 50.0 + 10.0 * i as f64,
                         service_s: 0.001 * (1 + i + j) as f64,
+                        fan_out: 1,
                     })
                     .collect(),
                 fixed_s: 0.001 * i as f64,
@@ -1152,6 +1353,7 @@ mod tests {
             p_wait: 0.5,
             wait_rate_per_s: 10.0,
             service_s: 0.01,
+            fan_out: 1,
         };
         let with_visit = |v: Visit| one_class(vec![v], 0.0);
         let cases: Vec<(Vec<Class>, &str)> = vec![
@@ -1222,6 +1424,95 @@ mod tests {
             );
         }
         assert!(matches!(survival(&classes, f64::NAN), Err(LatencyError::Time(_))));
+    }
+
+    #[test]
+    fn a_fan_out_of_exponentials_matches_the_power_of_the_cdf() {
+        // No waits: P(max of k Exp(1/S) ≤ t) = (1 − e^{−t/S})^k, exactly.
+        let s = 0.002;
+        for k in [2u32, 4, 16, 64] {
+            let g = |t: f64| 1.0 - (-(-t / s).exp_m1()).powi(k as i32);
+            let classes = one_class(vec![service(s).max_of(k)], 0.0);
+            assert_matches(&classes, g, &QUANTILES, &format!("max of {k} Exp"));
+            // The mean is S·H_k (H_k the k-th harmonic number).
+            let harmonic: f64 = (1..=k).map(|j| 1.0 / j as f64).sum();
+            assert!(rel_err(mean_s(&classes).unwrap(), s * harmonic) <= 1e-13, "k={k}");
+        }
+    }
+
+    #[test]
+    fn a_fan_out_is_the_sum_of_exponentials_of_rates_mu_to_k_mu() {
+        // The max of k Exp(μ) is Exp(μ) + Exp(2μ) + … + Exp(kμ) (Rényi):
+        // behind a second tier and a constant it must match the plain path
+        // of those k + 1 visits, an existing (independently tested) class.
+        let s = 0.003;
+        let web = Visit {
+            p_wait: 0.4,
+            wait_rate_per_s: 150.0,
+            service_s: 0.02,
+            fan_out: 1,
+        };
+        for k in [3u32, 8] {
+            let fanned = one_class(vec![web, service(s).max_of(k)], 0.004);
+            let mut plain = vec![web];
+            plain.extend((1..=k).map(|j| service(s / j as f64)));
+            let plain = one_class(plain, 0.004);
+            for q in QUANTILES {
+                let (got, want) = (quantile_s(&fanned, q).unwrap(), quantile_s(&plain, q).unwrap());
+                assert!(rel_err(got, want) <= REL_TOL, "k={k} q={q}: {got} vs {want}");
+            }
+            assert!(rel_err(mean_s(&fanned).unwrap(), mean_s(&plain).unwrap()) <= 1e-13);
+        }
+    }
+
+    #[test]
+    fn a_fan_out_of_mmc_visits_matches_the_power_of_the_response_cdf() {
+        // Copies that wait: F(t) from the M/M/c response-time closed form
+        // (queueing::mmc), raised to the k-th power; includes θ = μ.
+        for (servers, rate, service_s) in [(8, 720.0, 0.01), (3, 4.0, 0.5), (1, 0.5, 1.0)] {
+            let tier = Mmc::new(rate, service_s, servers).unwrap();
+            for k in [2u32, 5, 20, 64] {
+                let g = |t: f64| 1.0 - (1.0 - tier.response_survival(t)).powi(k as i32);
+                let visit = Visit::from_mmc(&tier, service_s).unwrap().max_of(k);
+                let classes = one_class(vec![visit], 0.0);
+                assert_matches(&classes, g, &QUANTILES, &format!("c={servers} max of {k}"));
+                // Mean: ∫ (1 − F(t)^k) dt by Simpson's rule far into the tail.
+                let end = 60.0 * tier.mean_response_s().unwrap();
+                let n = 200_000;
+                let h = end / n as f64;
+                let integral: f64 = (0..=n)
+                    .map(|i| {
+                        let weight = if i == 0 || i == n {
+                            1.0
+                        } else if i % 2 == 1 {
+                            4.0
+                        } else {
+                            2.0
+                        };
+                        weight * g(i as f64 * h)
+                    })
+                    .sum::<f64>()
+                    * h
+                    / 3.0;
+                let mean = mean_s(&classes).unwrap();
+                assert!(
+                    rel_err(mean, integral) <= 1e-9,
+                    "c={servers} k={k}: {mean} vs {integral}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fan_out_counts_outside_1_to_64_are_rejected() {
+        for k in [0u32, 65] {
+            let classes = one_class(vec![service(0.01).max_of(k)], 0.0);
+            let error = quantile_s(&classes, 0.5).unwrap_err().to_string();
+            assert!(
+                error.contains("visits[0].fan_out must be a count of copies from 1 to 64"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! their own file (`--model FILE`); `scaleplan models show ID` prints a
 //! built-in one to start from.
 
+use crate::cache::Policy;
 use crate::error::InputError;
 use crate::fit::usl::Usl;
 use crate::input::{self, parse_toml};
@@ -118,6 +119,12 @@ pub struct Tier {
     /// instance of `k` cores then counts as `X(k)/X(1)` cores, not `k`.
     #[serde(default)]
     pub usl: Option<Usl>,
+    /// Cache tiers: eviction or expiry policy (default LRU).
+    #[serde(default, deserialize_with = "policy_name")]
+    pub policy: Option<Policy>,
+    /// Cache tiers with policy `ttl` or `ttl-reset`: the time to live, s.
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub ttl: Option<f64>,
 }
 
 impl Tier {
@@ -143,6 +150,62 @@ impl Tier {
             None => service_s,
         }
     }
+}
+
+fn policy_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Policy>, D::Error> {
+    let text = String::deserialize(d)?;
+    text.parse().map(Some).map_err(|_| {
+        let names: Vec<&str> = Policy::ALL.iter().map(|p| p.as_str()).collect();
+        serde::de::Error::custom(format!(
+            "unknown cache policy \"{text}\" (expected one of: {})",
+            names.join(", ")
+        ))
+    })
+}
+
+fn optional_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    input::duration_s(d).map(Some)
+}
+
+fn optional_bandwidth<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    input::bytes_per_s(d).map(Some)
+}
+
+fn optional_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    input::count(d).map(Some)
+}
+
+/// Longest `cache_growth_horizon`, in months (ten years).
+const MAX_GROWTH_HORIZON_MONTHS: f64 = 120.0;
+
+/// Days in an average month (365.25 / 12), for horizons given in days.
+const DAYS_PER_MONTH: f64 = 30.4375;
+
+/// A horizon in months, written with its unit: `"12 months"`, `"6mo"`,
+/// `"2 years"`, or any duration (`"90d"`). A bare number is refused:
+/// months or seconds?
+fn optional_months<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    const EXPECTED: &str = "a horizon with its unit (examples: 12 months, 6mo, 2 years, 90d)";
+    let text =
+        String::deserialize(d).map_err(|_| serde::de::Error::custom(format!("a bare number is not {EXPECTED}")))?;
+    let t = text.trim();
+    let in_units = |suffixes: &[&str], per: f64| {
+        suffixes
+            .iter()
+            .find_map(|s| t.strip_suffix(s))
+            .and_then(|n| crate::quantity::parse_count(n.trim()).ok())
+            .map(|n| n * per)
+    };
+    in_units(&["months", "month", "mo"], 1.0)
+        .or_else(|| in_units(&["years", "year", "y"], 12.0))
+        .or_else(|| {
+            crate::quantity::parse_duration_s(t)
+                .ok()
+                .filter(|_| t.ends_with(|c: char| c.is_alphabetic()))
+                .map(|s| s / (DAYS_PER_MONTH * 86_400.0))
+        })
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("\"{text}\" is not {EXPECTED}")))
 }
 
 /// Replicas per primary when a model does not say: the limit of the big
@@ -208,6 +271,29 @@ pub struct Stage {
     /// How the database tiers are run and priced (default managed).
     #[serde(default)]
     pub db_hosting: DbHosting,
+    /// Cache memory provisioned for this hit ratio (instead of
+    /// `cache_fraction`); for an expiry policy, the TTL that reaches it.
+    #[serde(default, deserialize_with = "optional_fraction")]
+    pub cache_target_hit: Option<f64>,
+    /// Months of the workload's data growth the cache memory is sized for.
+    #[serde(default, deserialize_with = "optional_months")]
+    pub cache_growth_horizon: Option<f64>,
+    /// Bytes per second one shard copies out while resharding (default
+    /// [`DEFAULT_RESHARD_BANDWIDTH_BYTES_PER_S`]).
+    #[serde(default, deserialize_with = "optional_bandwidth")]
+    pub reshard_bandwidth: Option<f64>,
+    /// Time to live of the DNS answer that routes users to a data center
+    /// (default [`DEFAULT_DNS_TTL_S`]).
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub dns_ttl: Option<f64>,
+    /// Time the health checks take to declare a data center down (default
+    /// [`DEFAULT_HEALTH_CHECK_DETECTION_S`]).
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub health_check_detection: Option<f64>,
+    /// Failures of one data center a year (default
+    /// [`DEFAULT_DC_FAILURES_PER_YEAR`]).
+    #[serde(default, deserialize_with = "optional_count")]
+    pub dc_failures_per_year: Option<f64>,
     #[serde(rename = "tier")]
     pub tiers: Vec<Tier>,
 }
@@ -261,6 +347,25 @@ impl DbHosting {
 /// Cache memory as a fraction of the cacheable bytes, when a model has a
 /// cache tier and does not say.
 pub const DEFAULT_CACHE_FRACTION: f64 = 0.1;
+
+/// Bytes per second one shard copies out while resharding, when a model
+/// does not say: a gp3 volume's baseline throughput is 125 MB/s, and a
+/// logical copy reads rows on one side and rebuilds indexes on the other,
+/// so about 100 MB/s per shard, all shards copying at once.
+pub const DEFAULT_RESHARD_BANDWIDTH_BYTES_PER_S: f64 = 100e6;
+
+/// DNS answer TTL for geo routing with failover, when a model does not
+/// say: Route 53 and Cloudflare suggest 60 s for failover records.
+pub const DEFAULT_DNS_TTL_S: f64 = 60.0;
+
+/// Time to declare a data center down, when a model does not say: Route 53
+/// health checks every 10 s, three failures in a row.
+pub const DEFAULT_HEALTH_CHECK_DETECTION_S: f64 = 30.0;
+
+/// Failures of one data center a year, when a model does not say: with
+/// the targets' 99.95 % data-center availability (4.4 h down a year) that
+/// is outages of 2.2 h on average, in line with published region incidents.
+pub const DEFAULT_DC_FAILURES_PER_YEAR: f64 = 2.0;
 
 impl Stage {
     /// Parses and checks one stage file.
@@ -428,6 +533,7 @@ impl Stage {
             }
         }
         self.validate_combination(source)?;
+        self.validate_cache_keys(source)?;
         if self.autoscale && !self.has(TierKind::Session) {
             return Err(at(
                 "autoscale",
@@ -436,10 +542,184 @@ impl Stage {
         }
         Ok(())
     }
+
+    /// Refuses cache, reshard and DNS keys that cannot be planned: cache
+    /// keys off a cache tier, a `ttl` without an expiry policy (a capacity
+    /// policy evicts, it does not expire), an expiry policy with neither a
+    /// `ttl` nor a `cache_target_hit` (or with both), both
+    /// `cache_fraction` and `cache_target_hit`, and values out of range.
+    fn validate_cache_keys(&self, source: &str) -> Result<(), InputError> {
+        let refuse = |what: String| Err(InputError::new(format!("{source}: {what}")));
+        for tier in &self.tiers {
+            let cache_keys = tier.policy.is_some() || tier.ttl.is_some();
+            if cache_keys && tier.kind != TierKind::Cache {
+                return refuse(format!(
+                    "tier `{}`: `policy` and `ttl` belong on a cache tier",
+                    tier.name
+                ));
+            }
+        }
+        let cache = self.tier(TierKind::Cache);
+        if cache.is_none() && (self.cache_target_hit.is_some() || self.cache_growth_horizon.is_some()) {
+            return refuse("`cache_target_hit` and `cache_growth_horizon` need a cache tier".into());
+        }
+        if self.cache_fraction.is_some() && self.cache_target_hit.is_some() {
+            return refuse("give `cache_fraction` or `cache_target_hit`, not both: each sizes the cache".into());
+        }
+        if self.cache_target_hit.is_some_and(|h| !(h > 0.0 && h < 1.0)) {
+            return refuse(
+                "`cache_target_hit` must lie strictly between 0 and 100% (all keys cached is a size, not a target)"
+                    .into(),
+            );
+        }
+        if let Some(tier) = cache {
+            let policy = tier.policy.unwrap_or(Policy::Lru);
+            match (policy.is_ttl(), tier.ttl, self.cache_target_hit) {
+                (false, Some(_), _) => {
+                    return refuse(format!(
+                    "tier `{}`: `ttl` applies to policy ttl or ttl-reset; policy {policy} evicts, it does not expire",
+                    tier.name
+                ))
+                }
+                (true, None, None) => {
+                    return refuse(format!(
+                        "tier `{}`: policy {policy} needs a `ttl` (or the stage's `cache_target_hit` to find one)",
+                        tier.name
+                    ))
+                }
+                (true, Some(_), Some(_)) => {
+                    return refuse(format!(
+                        "tier `{}`: give `ttl` or the stage's `cache_target_hit`, not both: each sets the TTL",
+                        tier.name
+                    ))
+                }
+                _ => {}
+            }
+            if tier.ttl.is_some_and(|t| t <= 0.0) {
+                return refuse(format!("tier `{}`: `ttl` must be greater than 0", tier.name));
+            }
+        }
+        if self.cache_growth_horizon.is_some_and(|h| h > MAX_GROWTH_HORIZON_MONTHS) {
+            return refuse(
+                "`cache_growth_horizon` must be at most 10 years: beyond that the growth rate itself is a guess".into(),
+            );
+        }
+        if self.reshard_bandwidth.is_some_and(|b| b <= 0.0) {
+            return refuse("`reshard_bandwidth` must be greater than 0".into());
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    const CACHE_STAGE: &str = r#"
+id = "c"
+title = "c"
+order = 1
+[[tier]]
+name = "web"
+kind = "web"
+scale = "out"
+instance = "c7i.xlarge"
+[[tier]]
+name = "cache"
+kind = "cache"
+scale = "out"
+instance = "cache.r7g.large"
+[[tier]]
+name = "db"
+kind = "db"
+scale = "up"
+family = "r7i"
+"#;
+
+    fn with(stage_keys: &str, cache_keys: &str) -> Result<Stage, InputError> {
+        let text = CACHE_STAGE
+            .replace("order = 1\n", &format!("order = 1\n{stage_keys}\n"))
+            .replace(
+                "instance = \"cache.r7g.large\"\n",
+                &format!("instance = \"cache.r7g.large\"\n{cache_keys}\n"),
+            );
+        Stage::parse(&text, "m.toml")
+    }
+
+    #[test]
+    fn cache_policy_keys_parse_with_units() {
+        let stage = with(
+            "cache_target_hit = \"95%\"\ncache_growth_horizon = \"12 months\"",
+            "policy = \"ttl-reset\"",
+        )
+        .unwrap();
+        let cache = stage.tier(TierKind::Cache).unwrap();
+        assert_eq!(cache.policy, Some(Policy::TtlReset));
+        assert_eq!(stage.cache_target_hit, Some(0.95));
+        assert_eq!(stage.cache_growth_horizon, Some(12.0));
+        let ttl = with("", "policy = \"ttl\"\nttl = \"5min\"").unwrap();
+        assert_eq!(ttl.tier(TierKind::Cache).unwrap().ttl, Some(300.0));
+        for (text, months) in [("\"2 years\"", 24.0), ("\"6mo\"", 6.0), ("\"365.25d\"", 12.0)] {
+            let stage = with(&format!("cache_growth_horizon = {text}"), "").unwrap();
+            let got = stage.cache_growth_horizon.unwrap();
+            assert!((got - months).abs() < 1e-12, "{text}: {got}");
+        }
+        let keys = "reshard_bandwidth = \"50MB/s\"\ndns_ttl = \"30s\"\nhealth_check_detection = \"20s\"\ndc_failures_per_year = 4";
+        let stage = with(keys, "").unwrap();
+        assert_eq!(stage.reshard_bandwidth, Some(50e6));
+        assert_eq!((stage.dns_ttl, stage.health_check_detection), (Some(30.0), Some(20.0)));
+        assert_eq!(stage.dc_failures_per_year, Some(4.0));
+    }
+
+    #[test]
+    fn unplannable_cache_keys_are_refused_with_the_reason() {
+        let cases = [
+            (
+                "",
+                "policy = \"lru\"\nttl = \"60s\"",
+                "`ttl` applies to policy ttl or ttl-reset",
+            ),
+            ("", "policy = \"ttl\"", "policy ttl needs a `ttl`"),
+            (
+                "cache_target_hit = 0.9",
+                "policy = \"ttl\"\nttl = \"60s\"",
+                "not both: each sets the TTL",
+            ),
+            (
+                "cache_target_hit = 0.9\ncache_fraction = 0.1",
+                "",
+                "not both: each sizes the cache",
+            ),
+            ("cache_target_hit = 1", "", "strictly between 0 and 100%"),
+            (
+                "",
+                "policy = \"mru\"",
+                "unknown cache policy \"mru\" (expected one of: lru, fifo, random, lfu, ttl, ttl-reset)",
+            ),
+            ("cache_growth_horizon = 12", "", "not a horizon with its unit"),
+            ("cache_growth_horizon = \"12\"", "", "not a horizon with its unit"),
+            (
+                "reshard_bandwidth = \"0MB/s\"",
+                "",
+                "`reshard_bandwidth` must be greater than 0",
+            ),
+            ("cache_growth_horizon = \"11 years\"", "", "must be at most 10 years"),
+        ];
+        for (stage_keys, cache_keys, message) in cases {
+            let error = with(stage_keys, cache_keys).unwrap_err().to_string();
+            assert!(error.contains(message), "{stage_keys} {cache_keys}: {error}");
+        }
+        let misplaced = CACHE_STAGE.replace("family = \"r7i\"", "family = \"r7i\"\npolicy = \"lru\"");
+        let error = Stage::parse(&misplaced, "m.toml").unwrap_err().to_string();
+        assert!(
+            error.contains("tier `db`: `policy` and `ttl` belong on a cache tier"),
+            "{error}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod usl_tests {
     use super::*;
 
     const ONE_BOX: &str = "id = \"one\"\ntitle = \"One box\"\norder = 1\n\n[[tier]]\nname = \"server\"\nkind = \"all-in-one\"\nscale = \"up\"\nfamily = \"m7i\"\n";

@@ -959,6 +959,60 @@ pub fn reshard(
 }
 
 // ---------------------------------------------------------------------------
+// Reads across shards
+// ---------------------------------------------------------------------------
+
+/// Distribution of the number of distinct shards a read touches when it
+/// needs `keys` keys, each placed on one of `S` shards independently and
+/// uniformly (hash placement): `P(D = d)` at index `d`, `d = 0..=keys`.
+///
+/// ```text
+/// P_0(0) = 1,   P_{j+1}(d) = P_j(d)·d/S + P_j(d − 1)·(S − d + 1)/S
+/// ```
+/// the occupancy recursion: the `(j + 1)`-th key lands on one of the `d`
+/// shards already touched or on a new one. Edges: `S = 1` touches one
+/// shard; 0 keys touch none.
+///
+/// ```
+/// use scaleplan::sharding::distinct_shards;
+/// let p = distinct_shards(2, 4); // two keys on four shards
+/// assert!((p[1] - 0.25).abs() < 1e-15 && (p[2] - 0.75).abs() < 1e-15);
+/// ```
+pub fn distinct_shards(keys: u32, shards: u64) -> Vec<f64> {
+    let s = shards.max(1) as f64;
+    let mut p = vec![0.0; keys as usize + 1];
+    p[0] = 1.0;
+    for j in 0..keys as usize {
+        for d in (0..=j + 1).rev() {
+            let stay = p[d] * d as f64 / s;
+            let arrive = if d > 0 {
+                p[d - 1] * (s - (d - 1) as f64).max(0.0) / s
+            } else {
+                0.0
+            };
+            p[d] = stay + arrive;
+        }
+    }
+    p
+}
+
+/// Expected distinct shards among `keys` keys on `S` shards:
+///
+/// ```text
+/// E[D] = S·(1 − (1 − 1/S)^k)
+/// ```
+/// (each shard is missed by all `k` keys with probability `(1 − 1/S)^k`);
+/// computed as `−S·expm1(k·ln(1 − 1/S))` so it keeps its digits for large
+/// `S`, where it tends to `k`. Edges: 1 for `S = 1` and `k ≥ 1`.
+pub fn expected_distinct_shards(keys: u32, shards: u64) -> f64 {
+    if shards <= 1 {
+        return if keys > 0 { 1.0 } else { 0.0 };
+    }
+    let s = shards as f64;
+    -s * (keys as f64 * (-1.0 / s).ln_1p()).exp_m1()
+}
+
+// ---------------------------------------------------------------------------
 // Exhaustion
 // ---------------------------------------------------------------------------
 
@@ -1362,6 +1416,33 @@ mod tests {
 
     fn close(got: f64, want: f64, rel: f64) -> bool {
         ((got - want) / want).abs() <= rel
+    }
+
+    #[test]
+    fn distinct_shards_match_stirling_counts_and_the_mean() {
+        // P(D = d) = C(S, d)·d!·S2(k, d) / S^k, Stirling numbers of the
+        // second kind: S2(4, ·) = 1, 7, 6, 1 and S2(3, ·) = 1, 3, 1.
+        let p = distinct_shards(4, 5);
+        let want = [0.0, 5.0 * 1.0, 20.0 * 7.0, 60.0 * 6.0, 120.0 * 1.0].map(|x| x / 625.0);
+        for d in 0..=4 {
+            assert!((p[d] - want[d]).abs() < 1e-15, "d={d}: {} vs {}", p[d], want[d]);
+        }
+        let p = distinct_shards(3, 2); // C(2,1)·1·1 = 2, C(2,2)·2·3 = 6, over 8
+        assert!((p[1] - 0.25).abs() < 1e-15 && (p[2] - 0.75).abs() < 1e-15 && p[3] == 0.0);
+        assert_eq!(distinct_shards(8, 1)[1], 1.0);
+        for (k, s) in [(1u32, 3u64), (4, 2), (8, 100), (64, 10_000), (16, 1_000_000)] {
+            let p = distinct_shards(k, s);
+            let total: f64 = p.iter().sum();
+            let mean: f64 = p.iter().enumerate().map(|(d, x)| d as f64 * x).sum();
+            assert!((total - 1.0).abs() < 1e-12, "k={k} S={s}");
+            let closed = expected_distinct_shards(k, s);
+            assert!(
+                ((mean - closed) / closed).abs() < 1e-12,
+                "k={k} S={s}: {mean} vs {closed}"
+            );
+        }
+        assert_eq!(expected_distinct_shards(4, 1), 1.0);
+        assert!((expected_distinct_shards(4, 1 << 40) - 4.0).abs() < 1e-9);
     }
 
     #[test]

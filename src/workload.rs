@@ -98,6 +98,20 @@ pub struct Workload {
     /// where a stage adds monitoring).
     #[serde(deserialize_with = "input::count")]
     pub metrics_per_server: f64,
+    /// Share of reads that need data from several shards once the data is
+    /// sharded (what a join becomes): each of their database queries goes
+    /// to `join_shards` shards at once and waits for the slowest.
+    #[serde(deserialize_with = "input::fraction")]
+    pub join_share: f64,
+    /// Shards such a read visits (at most all of them), `k` from 1 to 64.
+    #[serde(deserialize_with = "input::count")]
+    pub join_shards: f64,
+    /// Share of requests whose host name the client already has resolved.
+    #[serde(deserialize_with = "input::fraction")]
+    pub dns_hit_share: f64,
+    /// Time a DNS lookup takes when the client has to ask its resolver.
+    #[serde(rename = "dns_resolver_time", deserialize_with = "input::duration_s")]
+    pub dns_resolver_time_s: f64,
 }
 
 const SECONDS_PER_DAY: f64 = 86_400.0;
@@ -151,6 +165,13 @@ impl Workload {
         }
         if !(self.db_working_set_fraction > 0.0 && self.db_working_set_fraction <= 1.0) {
             return Err(bad("db_working_set", "must be a fraction above 0 and at most 100%"));
+        }
+        let max_fan_out = crate::latency::MAX_FAN_OUT as f64;
+        if !(1.0..=max_fan_out).contains(&self.join_shards) || self.join_shards.fract() != 0.0 {
+            return Err(bad(
+                "join_shards",
+                "must be a whole number of shards from 1 to 64 (a read that gathers from more is a full scan, not a join)",
+            ));
         }
         if self.objects_per_user * self.users.max(1.0) < 1.0 {
             return Err(bad("objects_per_user", "must give at least one cacheable object"));

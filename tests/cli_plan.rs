@@ -6,7 +6,7 @@ use common::{json_rows, scaleplan, temp_file};
 
 use serde_json::Value;
 
-const STAGE_FIELDS: [&str; 25] = [
+const STAGE_FIELDS: [&str; 49] = [
     "users",
     "dau",
     "stage",
@@ -32,6 +32,30 @@ const STAGE_FIELDS: [&str; 25] = [
     "breaks_on",
     "ceiling_users",
     "ceiling_reason",
+    "cache_policy",
+    "cache_hit_ratio",
+    "cache_ttl_s",
+    "cache_request_rate_per_s",
+    "cache_items",
+    "cache_growth_factor",
+    "cache_staleness_mean_s",
+    "cache_staleness_max_s",
+    "shards",
+    "shard_limit_bytes",
+    "shard_limited_by",
+    "fullest_shard_bytes",
+    "time_to_full_s",
+    "stored_then_bytes",
+    "shards_then",
+    "reshard_bandwidth_bytes_per_s",
+    "modulo_moved_keys",
+    "modulo_moved_bytes",
+    "modulo_reshard_time_s",
+    "consistent_moved_keys",
+    "consistent_moved_bytes",
+    "consistent_reshard_time_s",
+    "dc_failover_downtime_s",
+    "dc_failover_unavailability",
 ];
 
 const TIER_FIELDS: [&str; 23] = [

@@ -6,6 +6,7 @@ pub mod fit;
 pub mod ladder;
 pub mod models;
 pub mod plan;
+mod plan_data;
 pub mod queue;
 pub mod replicas;
 pub mod shards;

@@ -500,7 +500,7 @@ pub fn stage_record(p: &StagePlan, ceiling: Result<&StageCeiling, InputError>) -
         Ok(c) => (c.targets.users(), c.targets_reason()),
         Err(e) => (None, format!("the ceiling search failed: {e}")),
     };
-    Record::new()
+    let record = Record::new()
         .count("users", p.users)
         .count("dau", p.dau)
         .text("stage", &p.id)
@@ -537,7 +537,8 @@ pub fn stage_record(p: &StagePlan, ceiling: Result<&StageCeiling, InputError>) -
         .text("survives", p.survives().join(", "))
         .text("breaks_on", p.breaks_on().join(", "))
         .opt_count("ceiling_users", ceiling_users)
-        .text("ceiling_reason", ceiling_reason)
+        .text("ceiling_reason", ceiling_reason);
+    super::plan_data::data_fields(record, p)
 }
 
 /// A figure of a stage that exists only when the stage can carry the load

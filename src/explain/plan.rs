@@ -272,11 +272,20 @@ fn availability_steps(e: &mut Explanation, p: &StagePlan) {
         .map(|(name, u)| format!("{} ({name})", num(1.0 - u)))
         .collect();
     let all: Vec<f64> = parts.global.iter().map(|(_, u)| *u).chain([parts.all_dcs]).collect();
-    let total = 1.0 - availability::series_unavailability(&all).unwrap_or(1.0);
+    let before = 1.0 - availability::series_unavailability(&all).unwrap_or(1.0);
+    let failover = p.data.dc_failover.as_ref();
+    let total = crate::plan::dns::with_failover(before, failover);
+    let transitions = failover.map_or(String::new(), |f| {
+        format!(
+            " × (1 − {}) (DC failovers: {} s of detection and DNS TTL each)",
+            num(f.unavailability),
+            num(f.downtime_s)
+        )
+    });
     e.step(
         "availability",
         format!(
-            "A_dcs × Π A_global = {}{}",
+            "A_dcs × Π A_global = {}{}{transitions}",
             num(1.0 - parts.all_dcs),
             global.iter().map(|g| format!(" × {g}")).collect::<String>()
         ),

@@ -6,16 +6,22 @@
 //! (§4) → availability and SPOFs (§7) → monthly cost (§8) → verdict.
 
 mod bill;
+mod cache_tier;
+mod data;
 mod demand;
+pub mod dns;
 pub mod failures;
 mod paths;
+mod reshard;
 mod stage_tiers;
 pub mod sticky;
 mod tiers;
 mod verdict;
 
 pub use bill::{total_usd, BillLine, QUEUE_MESSAGES_PER_JOB};
+pub use data::{CacheFigures, DataFigures, DcFailover, ReshardMove, ReshardOutlook};
 pub use demand::{daily_profile, dynamic_classes, Rates, Stream};
+pub use reshard::RESHARD_TARGET_FILL;
 pub use tiers::{dc_loads, DcLoad};
 
 use crate::availability;
@@ -182,6 +188,9 @@ pub struct StagePlan {
     /// Every single failure the stage has a part for, as sized (latency
     /// filled in only by [`plan_with_failures`]).
     pub what_ifs: Vec<failures::WhatIf>,
+    /// Cache policy and staleness, shard exhaustion and resharding, DNS
+    /// failover (see `data.rs`).
+    pub data: DataFigures,
 }
 
 impl StagePlan {
@@ -441,6 +450,7 @@ fn plan_stage_once(inputs: &Inputs, stage: &Stage, shared: &Shared, knobs: Knobs
         replica_servers: 0,
         shared,
         path_targets,
+        data: DataFigures::default(),
     };
     let mut tiers = Vec::new();
     if let Some(cache_tier) = stage.tier(TierKind::Cache) {
@@ -471,6 +481,8 @@ struct StageContext<'a> {
     shared: &'a Shared,
     /// The targets with `max_util` lowered to the path utilization knob.
     path_targets: Targets,
+    /// Cache and shard figures gathered while sizing.
+    data: DataFigures,
 }
 
 impl<'a> StageContext<'a> {

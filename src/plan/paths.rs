@@ -3,11 +3,22 @@
 //!
 //! Static requests are not in these numbers: they are served by the web
 //! tier or a CDN and the SLO is about dynamic requests.
+//!
+//! Once the database is sharded, a share of reads (the workload's
+//! `join_share`) gathers from `k = join_shards` shards: each of its
+//! database visits is the slowest of `k` parallel shard visits
+//! ([`Visit::max_of`]), and the user side adds the DNS lookup a request
+//! makes when its host name is not cached (`dns.rs`).
 
 use super::{StageContext, TierPlan};
 use crate::latency::{self, Class, Visit};
 use crate::model::TierKind;
 use crate::queueing::Mmc;
+use crate::sharding::distinct_shards;
+
+/// A fan-out this unlikely (a join's keys on exactly `d` shards) is left
+/// out of the latency mixture; its probability stays below rounding.
+const FAN_OUT_NEGLIGIBLE: f64 = 1e-12;
 
 /// Mean, p99 (server side) and user p99 of dynamic requests, or `None`
 /// where a tier is unstable.
@@ -42,7 +53,8 @@ impl StageContext<'_> {
     }
 
     /// Every dynamic request class in every data center, weighted by the
-    /// DC's share; with `with_client` the client's round trip is added.
+    /// DC's share; with `with_client` the client's round trip and DNS
+    /// lookup are added.
     pub(super) fn classes(&self, tiers: &[TierPlan], with_client: bool) -> Option<Vec<Class>> {
         let mut out = Vec::new();
         for (dc, load) in self.loads.iter().enumerate() {
@@ -52,9 +64,9 @@ impl StageContext<'_> {
                     ..class
                 };
                 if with_client {
-                    out.extend(self.client_rtts().into_iter().map(|(share, rtt)| Class {
+                    out.extend(self.client_delays().into_iter().map(|(share, delay)| Class {
                         probability: base.probability * share,
-                        fixed_s: base.fixed_s + rtt,
+                        fixed_s: base.fixed_s + delay,
                         visits: base.visits.clone(),
                     }));
                 } else {
@@ -63,6 +75,16 @@ impl StageContext<'_> {
             }
         }
         Some(out)
+    }
+
+    /// (share of requests, round trip plus DNS lookup): every client round
+    /// trip with and without a lookup.
+    fn client_delays(&self) -> Vec<(f64, f64)> {
+        let lookups = self.dns_lookups();
+        self.client_rtts()
+            .into_iter()
+            .flat_map(|(share, rtt)| lookups.iter().map(move |(p, dns)| (share * p, rtt + dns)))
+            .collect()
     }
 
     /// (share of users, round trip): geo routing puts everyone near a DC;
@@ -115,17 +137,21 @@ impl StageContext<'_> {
             if p <= 0.0 {
                 continue;
             }
-            let mut visits = front.to_vec();
-            if let Some(c) = cache {
-                visits.extend(repeat(c, w.cache_op_s, queries_per_read + misses)?);
-            }
-            if let Some(db) = db_read {
-                visits.extend(repeat(db, w.db_read_s, misses)?);
-            }
-            let remote = self.remote_read_share(tiers, dc);
-            classes.push(self.class(w.read_fraction * p * (1.0 - remote), visits.clone(), false));
-            if remote > 0.0 {
-                classes.push(self.class(w.read_fraction * p * remote, visits, true));
+            for (share, fan_out) in self.read_fan_outs(misses) {
+                let mut visits = front.to_vec();
+                if let Some(c) = cache {
+                    visits.extend(repeat(c, w.cache_op_s, queries_per_read + misses)?);
+                }
+                if let Some(db) = db_read {
+                    let visit = Visit::from_mmc(db, w.db_read_s).ok()?.max_of(fan_out);
+                    visits.extend(vec![visit; misses as usize]);
+                }
+                let remote = self.remote_read_share(tiers, dc);
+                let p = w.read_fraction * p * share;
+                classes.push(self.class(p * (1.0 - remote), visits.clone(), false));
+                if remote > 0.0 {
+                    classes.push(self.class(p * remote, visits, true));
+                }
             }
         }
         let mut visits = front.to_vec();
@@ -168,6 +194,29 @@ impl StageContext<'_> {
                 Some((share, visits))
             })
             .collect()
+    }
+
+    /// (share of reads, shards each database visit goes to): on `S` shards
+    /// `join_share` of the reads gather from the distinct shards their
+    /// `join_shards` keys hash to, `d` of them with probability `P(D = d)`
+    /// (`sharding::distinct_shards`); every other read visits one.
+    fn read_fan_outs(&self, misses: u64) -> Vec<(f64, u32)> {
+        let w = self.w();
+        let Some(shards) = self.shards.filter(|_| misses > 0 && w.join_share > 0.0) else {
+            return vec![(1.0, 1)];
+        };
+        let spread = distinct_shards(w.join_shards as u32, shards);
+        let mut out = vec![(1.0 - w.join_share + w.join_share * spread[1], 1)];
+        out.extend(
+            spread
+                .iter()
+                .enumerate()
+                .skip(2)
+                .filter(|(_, p)| **p > FAN_OUT_NEGLIGIBLE)
+                .map(|(d, p)| (w.join_share * p, d as u32)),
+        );
+        out.retain(|(share, _)| *share > 0.0);
+        out
     }
 
     /// Where reads and writes go: replicas and the primary, the shards, the

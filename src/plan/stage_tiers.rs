@@ -1,6 +1,6 @@
-//! The tiers whose sizing needs more than their own streams: the cache
-//! (memory and hit ratio), the replicated and sharded database, the
-//! autoscaled web farm and the worker pool.
+//! The tiers whose sizing needs more than their own streams: the session
+//! store, the replicated and sharded database, the autoscaled web farm and
+//! the worker pool (the cache has its own file, `cache_tier.rs`).
 
 use super::bill::{self, total_usd};
 use super::demand::{self, streams, Stream};
@@ -9,58 +9,15 @@ use super::{dedup, StageContext, TierPlan};
 use crate::cache::MemoryLayout;
 use crate::cost::{self, Instance};
 use crate::error::InputError;
-use crate::model::{Scale, Tier, TierKind, WorkerSizing, DEFAULT_CACHE_FRACTION, DEFAULT_MAX_REPLICAS};
+use crate::model::{Scale, Tier, TierKind, WorkerSizing, DEFAULT_MAX_REPLICAS};
 use crate::quantity::{format_bytes, format_count, format_duration, format_percent, format_rate};
 use crate::queueing::Mmc;
 use crate::replication::{apply_capacity_per_s, size_replicas, ReplicaSizing, Replication};
-use crate::sharding::{size_to, Ceiling, Layout, Placement, SizeTarget, Sizing as ShardSizing};
+use crate::sharding::{
+    expected_distinct_shards, size_to, Ceiling, Layout, Placement, SizeTarget, Sizing as ShardSizing,
+};
 
 impl StageContext<'_> {
-    /// The cache: nodes enough for `cache_fraction` of all cacheable bytes
-    /// and for the operations; the hit ratio by Che's approximation (LRU)
-    /// for the memory those nodes provide.
-    pub(super) fn cache_tier(&mut self, tier: &Tier) -> Result<TierPlan, InputError> {
-        let w = self.w();
-        let instance = self.instance(tier)?;
-        let layout =
-            MemoryLayout::new(w.object_bytes).map_err(|e| InputError::new(format!("workload object_size: {e}")))?;
-        let fraction = self.stage.cache_fraction.unwrap_or(DEFAULT_CACHE_FRACTION);
-        let wanted_bytes = fraction * layout.bytes_for(w.cache_keys());
-        let memory_nodes = (wanted_bytes / instance.memory_bytes()).ceil() as u64;
-        let by_memory = memory_nodes.max(tier.min);
-        let shared = self.shared;
-        let hit = |nodes: u64| -> Result<f64, InputError> {
-            let items = layout
-                .items_in(nodes as f64 * instance.memory_bytes())
-                .min(w.cache_keys());
-            shared.lru_hit_ratio(w, items)
-        };
-        self.hit_ratio = hit(by_memory)?;
-        let min_tier = Tier {
-            min: by_memory,
-            ..tier.clone()
-        };
-        let mut plan = self.plain_tier(&min_tier)?;
-        // Nodes added for operations bring memory too: the hit ratio follows.
-        let per_dc = plan.servers / self.data_centers();
-        if per_dc > by_memory {
-            self.hit_ratio = hit(per_dc)?;
-        }
-        let items = layout
-            .items_in(per_dc.max(by_memory) as f64 * instance.memory_bytes())
-            .min(w.cache_keys());
-        let gets_per_s = self.rates.reads_per_s * w.db_queries_per_read;
-        self.cache_time_s = shared
-            .lru(w, items)?
-            .1
-            .filter(|_| gets_per_s > 0.0)
-            .map(|t| t / gets_per_s);
-        plan.name = tier.name.clone();
-        let memory = format!("memory {} of cacheable bytes", format_percent(fraction));
-        plan.binding = memory_binding(&plan.binding, memory_nodes, tier.min, &memory);
-        Ok(plan)
-    }
-
     /// The session store: nodes enough to hold the sessions of a day's users
     /// (in the DC's failover share, since that DC may have to serve them)
     /// in the usable memory of its nodes, and for the lookups.
@@ -234,8 +191,27 @@ impl StageContext<'_> {
         self.rates.db_writes_per_s(self.w())
     }
 
+    /// Read queries that reach the database, `(1 − h)·λ_r·q_r`, once the
+    /// shard count (if any) is known.
     fn db_reads_per_s(&self) -> f64 {
-        self.rates.db_reads_per_s(self.w(), self.hit_ratio)
+        self.db_reads_on(self.shards)
+    }
+
+    /// Read queries that reach the database on `shards` shards: each join
+    /// read's query lands on every distinct shard its `k` keys hash to,
+    ///
+    /// ```text
+    /// (1 − h)·λ_r·q_r·(1 + j·(E[D] − 1)),   E[D] = S·(1 − (1 − 1/S)^k)
+    /// ```
+    /// where `j` is the workload's `join_share`, `k` its `join_shards` and
+    /// `S` the shard count (`sharding::expected_distinct_shards`); without
+    /// shards a join is a local join (factor 1).
+    fn db_reads_on(&self, shards: Option<u64>) -> f64 {
+        let w = self.w();
+        let joins = shards.map_or(1.0, |s| {
+            1.0 + w.join_share * (expected_distinct_shards(w.join_shards as u32, s) - 1.0)
+        });
+        self.rates.db_reads_per_s(w, self.hit_ratio) * joins
     }
 
     /// Replica sizing per data center: each DC's share of the reads (and
@@ -588,6 +564,10 @@ impl StageContext<'_> {
             }
         }
         let option = best.ok_or_else(|| InputError::new(format!("{}: no instance to shard on", self.source(tier))))?;
+        if option.ceiling.is_none() {
+            let volume = self.volume_limit(TierKind::DbShard);
+            self.data.reshard = Some(self.reshard_outlook(&option.layout, &option.target, option.shards, volume)?);
+        }
         Ok(self.shard_plans(tier, option))
     }
 
@@ -600,18 +580,11 @@ impl StageContext<'_> {
             placement: Placement::Hash,
             vnodes: 1,
         };
-        let has_replicas = self.stage.has(TierKind::DbReplica);
-        let (total, capacity, unit) = self.shard_load(tier, &instance, has_replicas);
+        let (target, unit, sizing) = self.shard_count(tier, &layout, &instance)?;
+        let capacity = target.shard_capacity_rate_per_s;
         let volume = self.volume_limit(TierKind::DbShard);
         let by_memory = BUFFER_POOL_FRACTION * instance.memory_bytes() / w.db_working_set_fraction;
-        let target = SizeTarget {
-            total_rate_per_s: total,
-            shard_capacity_rate_per_s: capacity,
-            stored_bytes: w.stored_bytes(),
-            shard_storage_bytes: Some(volume.min(by_memory)),
-        };
-        let err = |e: crate::sharding::ShardError| InputError::new(format!("shard sizing: {e}"));
-        let sized = size_to(&layout, &target).map_err(err)?;
+        let sized = sizing;
         let (shards, hottest_share, ceiling) = match sized {
             ShardSizing::Fits(fit) if target.total_rate_per_s > 0.0 => {
                 (fit.shards, fit.hottest_shard_rate_per_s / target.total_rate_per_s, None)
@@ -624,7 +597,7 @@ impl StageContext<'_> {
                 rt,
                 &instance,
                 self.db_writes_per_s() * hottest_share,
-                self.db_reads_per_s() * hottest_share,
+                self.db_reads_on(Some(shards)) * hottest_share,
             )?,
             None => Vec::new(),
         };
@@ -645,6 +618,8 @@ impl StageContext<'_> {
             binding,
             usd_per_month: cost::instances_usd_per_month(&instance, (shards * copies) as f64)
                 + self.storage_usd(TierKind::DbShard, (shards * copies) as f64, shards),
+            layout,
+            target,
             instance,
             shards,
             hottest_share,
@@ -654,10 +629,45 @@ impl StageContext<'_> {
         })
     }
 
+    /// The least shard count on `instance` (DESIGN §6 skew), with what
+    /// one shard must carry and hold. Join reads add load that grows with
+    /// the shard count (more distinct shards per join), so without
+    /// replicas the count is a fixed point: size at `S = 1`, again at the
+    /// answer, until it stops growing (it only grows, and the join factor
+    /// is bounded by `join_shards`, so this ends).
+    fn shard_count(
+        &self,
+        tier: &Tier,
+        layout: &Layout,
+        instance: &Instance,
+    ) -> Result<(SizeTarget, ShardUnit, ShardSizing), InputError> {
+        let w = self.w();
+        let has_replicas = self.stage.has(TierKind::DbReplica);
+        let volume = self.volume_limit(TierKind::DbShard);
+        let by_memory = BUFFER_POOL_FRACTION * instance.memory_bytes() / w.db_working_set_fraction;
+        let err = |e: crate::sharding::ShardError| InputError::new(format!("shard sizing: {e}"));
+        let mut guess = 1;
+        loop {
+            let (total, capacity, unit) = self.shard_load(tier, instance, has_replicas, guess);
+            let target = SizeTarget {
+                total_rate_per_s: total,
+                shard_capacity_rate_per_s: capacity,
+                stored_bytes: w.stored_bytes(),
+                shard_storage_bytes: Some(volume.min(by_memory)),
+            };
+            let sizing = size_to(layout, &target).map_err(err)?;
+            match sizing {
+                ShardSizing::Fits(fit) if fit.shards > guess => guess = fit.shards,
+                _ => return Ok((target, unit, sizing)),
+            }
+        }
+    }
+
     /// What the shards carry and what one shard takes at `u_max`: the
     /// writes (per second) on the primary's cores and the replicas' apply
-    /// workers; without replicas, reads and writes together in cores.
-    fn shard_load(&self, tier: &Tier, instance: &Instance, has_replicas: bool) -> (f64, f64, ShardUnit) {
+    /// workers; without replicas, reads (on `shards` shards) and writes
+    /// together in cores.
+    fn shard_load(&self, tier: &Tier, instance: &Instance, has_replicas: bool, shards: u64) -> (f64, f64, ShardUnit) {
         let w = self.w();
         let u = self.targets().max_util;
         let cores = tier.effective_cores(instance.vcpu);
@@ -670,7 +680,7 @@ impl StageContext<'_> {
             );
             (self.db_writes_per_s(), primary.min(apply), ShardUnit::Writes)
         } else {
-            let load = self.db_writes_per_s() * w.db_write_s + self.db_reads_per_s() * w.db_read_s;
+            let load = self.db_writes_per_s() * w.db_write_s + self.db_reads_on(Some(shards)) * w.db_read_s;
             (load, u * cores, ShardUnit::Cores)
         }
     }
@@ -795,7 +805,7 @@ fn instance_binding(options: &[DbOption], chosen: usize) -> String {
 /// A cache or session tier sized first by `memory` (`by_memory` nodes hold
 /// it): its `min-servers` binding is the memory's when that asks for more
 /// than the model's `min`, both when they ask for the same.
-fn memory_binding(binding: &str, by_memory: u64, model_min: u64, memory: &str) -> String {
+pub(super) fn memory_binding(binding: &str, by_memory: u64, model_min: u64, memory: &str) -> String {
     let parts: Vec<String> = binding
         .split(" + ")
         .flat_map(|part| match part.starts_with("min-servers") {
@@ -832,6 +842,9 @@ fn ceiling_binding(ceiling: &Ceiling) -> String {
 struct ShardOption {
     /// What set the shard count.
     binding: String,
+    /// The keys and placement, and what one shard must hold and carry.
+    layout: Layout,
+    target: SizeTarget,
     instance: Instance,
     shards: u64,
     hottest_share: f64,

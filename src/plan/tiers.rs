@@ -326,6 +326,8 @@ mod tests {
             balancer: None,
             max_replicas: None,
             usl: None,
+            policy: None,
+            ttl: None,
         }
     }
 

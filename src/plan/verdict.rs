@@ -2,7 +2,7 @@
 //! (§8, lines in `bill.rs`), and the verdict.
 
 use super::failures::WhatIf;
-use super::{total_usd, AvailabilityParts, BillLine, StageContext, StagePlan, TierPlan};
+use super::{total_usd, AvailabilityParts, BillLine, DataFigures, StageContext, StagePlan, TierPlan};
 use crate::availability;
 use crate::cost;
 use crate::model::TierKind;
@@ -17,6 +17,11 @@ impl StageContext<'_> {
         let latency = self.latency(&tiers);
         let what_ifs = self.what_ifs(&tiers, self.shared.detailed);
         let (availability, spofs, availability_parts) = self.availability(&tiers, &what_ifs);
+        let data = DataFigures {
+            dc_failover: self.dc_failover(),
+            ..self.data.clone()
+        };
+        let availability = super::dns::with_failover(availability, data.dc_failover.as_ref());
         let bill: Vec<BillLine> = tiers
             .iter()
             .flat_map(|t| t.lines.iter().cloned())
@@ -56,6 +61,7 @@ impl StageContext<'_> {
             ),
             what_ifs,
             tiers,
+            data,
         };
         self.verdict(&mut plan);
         plan
