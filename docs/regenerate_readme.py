@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Regenerates the README's examples from real runs.
 
-Every ```console block in README.md holds `$ scaleplan ...` lines, each
-followed by what the command printed. This script runs each command with
-the release binary (build it first: cargo build --release) at the width a
-reader sees when stdout is not a terminal (COLUMNS=120), and writes the
-output back in place. Run from the repository root:
+Every ```console block in README.md holds `$ COMMAND` lines, each followed
+by what the command printed. This script runs each command with the
+release binary first on PATH (build it first: cargo build --release) at
+the width a reader sees when stdout is not a terminal (COLUMNS=120), and
+writes the output back in place. A plain `scaleplan ...` line runs
+directly; a line with a pipe, a redirection or a loop runs in bash. All
+commands run in one scratch folder (files one example writes, the next
+may read), which links the repository's data/, models/, docs/ and tests/.
+Run from the repository root:
 
     cargo build --release && python3 docs/regenerate_readme.py
 
@@ -17,34 +21,42 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 
-BINARY = os.path.join("target", "release", "scaleplan")
+ROOT = os.getcwd()
+BINARY_DIR = os.path.join(ROOT, "target", "release")
 README = "README.md"
 BLOCK = re.compile(r"(```console\n)(.*?)(```)", re.S)
+SHELL = re.compile(r"[|<>;&$]|\bfor\b")
 
 
-def run(command):
-    args = shlex.split(command)
-    assert args[0] == "scaleplan", command
-    env = dict(os.environ, COLUMNS="120")
-    out = subprocess.run([BINARY] + args[1:], capture_output=True, text=True, env=env)
+def run(command, cwd):
+    env = dict(os.environ, COLUMNS="120", PATH=BINARY_DIR + os.pathsep + os.environ["PATH"])
+    if SHELL.search(command):
+        args = ["bash", "-c", "set -o pipefail; " + command]
+    else:
+        args = shlex.split(command)
+    out = subprocess.run(args, capture_output=True, text=True, env=env, cwd=cwd)
     if out.returncode != 0:
         sys.exit(f"{command}: exit {out.returncode}: {out.stderr}")
     return out.stdout
 
 
-def regenerate(block):
+def regenerate(block, cwd):
     commands = [line[2:] for line in block.splitlines() if line.startswith("$ ")]
-    return "".join(f"$ {c}\n{run(c)}" for c in commands)
+    return "".join(f"$ {c}\n{run(c, cwd)}" for c in commands)
 
 
 def main():
     with open(README, encoding="utf-8") as f:
         text = f.read()
-    text = BLOCK.sub(lambda m: m.group(1) + regenerate(m.group(2)) + m.group(3), text)
+    with tempfile.TemporaryDirectory() as scratch:
+        for name in ["data", "models", "docs", "tests"]:
+            os.symlink(os.path.join(ROOT, name), os.path.join(scratch, name))
+        text = BLOCK.sub(lambda m: m.group(1) + regenerate(m.group(2), scratch) + m.group(3), text)
     with open(README, "w", encoding="utf-8") as f:
         f.write(text)
-    run("scaleplan ladder --plot docs/ladder.svg")
+    run("scaleplan ladder --plot docs/ladder.svg", ROOT)
 
 
 if __name__ == "__main__":
