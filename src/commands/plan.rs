@@ -168,16 +168,13 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
             tiers_below: None,
         });
     }
-    // A search that fails (a workload that cannot be planned at one user)
-    // leaves the ceiling unknown rather than failing the plan.
-    let found = ceilings(&inputs, &loaded.stages);
+    // A search that fails is an error here as in `ladder` and `sweep`:
+    // the same input gets the same answer from every command.
+    let found = ceilings(&inputs, &loaded.stages)?;
     let stage_records = plans
         .iter()
         .enumerate()
-        .map(|(i, p)| match &found {
-            Ok(all) => stage_record(p, all.get(i).ok_or_else(|| InputError::new("no ceiling"))),
-            Err(e) => stage_record(p, Err(e.clone())),
-        })
+        .map(|(i, p)| stage_record(p, found.get(i).ok_or_else(|| InputError::new("no ceiling"))))
         .collect();
     let view = TableView {
         columns: STAGE_COLUMNS.to_vec(),
