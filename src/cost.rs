@@ -497,6 +497,12 @@ pub enum CatalogErrorKind {
         column: &'static str,
         text: String,
     },
+    /// A number outside the column's range (see [`crate::ranges::CATALOG`]).
+    OutOfRange {
+        column: &'static str,
+        text: String,
+        range: String,
+    },
     DuplicateName {
         name: String,
         first_line: u64,
@@ -566,6 +572,9 @@ impl fmt::Display for CatalogErrorKind {
                 "column {column}: {text:?} is not a whole number; expected an integer from 1 to {}",
                 u32::MAX
             ),
+            OutOfRange { column, text, range } => {
+                write!(f, "column {column}: {text:?} is out of range; expected {range}")
+            }
             DuplicateName { name, first_line } => write!(
                 f,
                 "column name: {name:?} is already defined on line {first_line}; expected each name once"
@@ -663,6 +672,19 @@ impl Row<'_> {
         }))
     }
 
+    /// `value` of column `index` within the column's range in `table`.
+    fn in_range(&self, index: usize, value: f64, table: &'static [crate::ranges::Input]) -> Result<(), CatalogError> {
+        let column = self.header[index];
+        match crate::ranges::find(table, column) {
+            Some(input) if !input.range.contains(value) => Err(self.error(CatalogErrorKind::OutOfRange {
+                column,
+                text: self.text(index).to_string(),
+                range: input.describe(),
+            })),
+            _ => Ok(()),
+        }
+    }
+
     /// A whole number ≥ 1 that fits in u32 ("2" or "2.0").
     fn count(&self, index: usize) -> Result<u32, CatalogError> {
         let value = self.positive(index)?;
@@ -677,7 +699,7 @@ impl Row<'_> {
 }
 
 fn parse_instance(row: &Row) -> Result<Instance, CatalogError> {
-    Ok(Instance {
+    let instance = Instance {
         provider: row.nonempty(PROVIDER)?,
         name: row.nonempty(NAME)?,
         family: row.nonempty(FAMILY)?,
@@ -685,7 +707,16 @@ fn parse_instance(row: &Row) -> Result<Instance, CatalogError> {
         memory_gib: row.positive(MEMORY_GIB)?,
         network_gbps: row.positive(NETWORK_GBPS)?,
         usd_per_hour: row.number(USD_PER_HOUR)?,
-    })
+    };
+    for (index, value) in [
+        (VCPU, instance.vcpu as f64),
+        (MEMORY_GIB, instance.memory_gib),
+        (NETWORK_GBPS, instance.network_gbps),
+        (USD_PER_HOUR, instance.usd_per_hour),
+    ] {
+        row.in_range(index, value, crate::ranges::CATALOG)?;
+    }
+    Ok(instance)
 }
 
 fn parse_price(row: &Row) -> Result<(PriceItem, f64), CatalogError> {
@@ -699,7 +730,9 @@ fn parse_price(row: &Row) -> Result<(PriceItem, f64), CatalogError> {
             text: unit.to_string(),
         }));
     }
-    Ok((item, row.number(2)?))
+    let usd = row.number(2)?;
+    row.in_range(2, usd, crate::ranges::PRICES)?;
+    Ok((item, usd))
 }
 
 /// Reads the header and data rows, checking the header and field counts.
