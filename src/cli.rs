@@ -1,6 +1,8 @@
 //! The command line: clap derive structs only, no math. Every numeric flag
-//! parses through `quantity`, so `10M`, `250ms`, `4KiB`, `1200/s`, `90%`
-//! and `9:1` read as people write them.
+//! parses through its entry in [`crate::ranges::FLAGS`] (kind and range),
+//! so `10M`, `250ms`, `4KiB`, `1200/s`, `90%` and `9:1` read as people
+//! write them, a duration, size, rate or bandwidth needs its unit, and a
+//! value outside the flag's range is refused naming the range.
 
 pub mod errors;
 pub mod ranged;
@@ -187,7 +189,7 @@ pub struct InputArgs {
     /// Dynamic requests per daily user per day.
     #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = Ranged)]
     pub requests_per_user: Option<f64>,
-    /// Busiest hour over the daily mean (≥ 1).
+    /// Busiest hour over the daily mean.
     #[arg(long, value_name = "FACTOR", allow_hyphen_values = true, value_parser = Ranged)]
     pub peak_factor: Option<f64>,
     /// Read:write mix: `9:1`, `95%`.
@@ -276,7 +278,7 @@ pub struct PopularityArgs {
     /// Distinct keys K (required): `10M`, `1e12`.
     #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = RangedWhole)]
     pub keys: Option<u64>,
-    /// Zipf exponent s of key popularity (required): 0 is uniform, 0.6–1.2 is typical.
+    /// Zipf exponent s of key popularity (required by cache, and by shards for request load): 0 is uniform, 0.6–1.2 is typical.
     #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = Ranged)]
     pub zipf: Option<f64>,
 }
@@ -297,10 +299,10 @@ pub struct CacheArgs {
     /// Mean stored value size: `1KiB`. Turns memory into items and items into memory.
     #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = Ranged)]
     pub object_size: Option<f64>,
-    /// Memory per key besides the value [default: 80 B, a Redis or memcached entry with a short key].
+    /// Memory per key besides the value (with --memory or --object-size) [default: 80B, a Redis or memcached entry with a short key].
     #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = Ranged)]
     pub key_overhead: Option<f64>,
-    /// Share of --memory that holds items; the rest is fragmentation and fork headroom [default: 75%].
+    /// Share of memory that holds items; the rest is fragmentation and fork headroom (with --memory or --object-size) [default: 75%].
     #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = Ranged)]
     pub usable_memory: Option<f64>,
     /// Find the least size (or TTL) whose hit ratio reaches this: `0.9`, `90%`.
@@ -425,7 +427,7 @@ pub struct ShardsArgs {
     /// Reshard to this many shards: the fraction, bytes (with --stored) and time (with --bandwidth) moved.
     #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = RangedWhole)]
     pub reshard_to: Option<u64>,
-    /// Copy bandwidth while resharding, bytes per second: `100MB/s` (bare `100MB` is per second).
+    /// Copy bandwidth while resharding: `100MB/s`.
     #[arg(long, value_name = "BYTES/S", allow_hyphen_values = true, value_parser = Ranged)]
     pub bandwidth: Option<f64>,
     /// Growth of the stored data per month: `5%` (compounding) or `50GiB` (added to the whole data set).
