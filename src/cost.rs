@@ -646,13 +646,14 @@ impl Row<'_> {
         }
     }
 
-    /// A finite number ≥ 0.
+    /// A finite number ≥ 0 within the column's range (see
+    /// [`crate::ranges::CATALOG`] and [`crate::ranges::PRICES`]).
     fn number(&self, index: usize) -> Result<f64, CatalogError> {
         let column = self.header[index];
         let text = self.text(index).to_string();
         let kind = match self.text(index).parse::<f64>() {
             // abs() turns "-0" into +0 so no cost prints as "-0".
-            Ok(v) if v.is_finite() && v >= 0.0 => return Ok(v.abs()),
+            Ok(v) if v.is_finite() && v >= 0.0 => return self.in_range(index, v.abs()),
             Ok(v) if v.is_finite() => CatalogErrorKind::Negative { column, text },
             Ok(_) => CatalogErrorKind::NotFinite { column, text },
             Err(_) => CatalogErrorKind::NotANumber { column, text },
@@ -672,16 +673,18 @@ impl Row<'_> {
         }))
     }
 
-    /// `value` of column `index` within the column's range in `table`.
-    fn in_range(&self, index: usize, value: f64, table: &'static [crate::ranges::Input]) -> Result<(), CatalogError> {
+    /// `value` of column `index` if it lies in the column's range.
+    fn in_range(&self, index: usize, value: f64) -> Result<f64, CatalogError> {
         let column = self.header[index];
-        match crate::ranges::find(table, column) {
+        let input = crate::ranges::find(crate::ranges::CATALOG, column)
+            .or_else(|| crate::ranges::find(crate::ranges::PRICES, column));
+        match input {
             Some(input) if !input.range.contains(value) => Err(self.error(CatalogErrorKind::OutOfRange {
                 column,
                 text: self.text(index).to_string(),
                 range: input.describe(),
             })),
-            _ => Ok(()),
+            _ => Ok(value),
         }
     }
 
@@ -699,7 +702,7 @@ impl Row<'_> {
 }
 
 fn parse_instance(row: &Row) -> Result<Instance, CatalogError> {
-    let instance = Instance {
+    Ok(Instance {
         provider: row.nonempty(PROVIDER)?,
         name: row.nonempty(NAME)?,
         family: row.nonempty(FAMILY)?,
@@ -707,16 +710,7 @@ fn parse_instance(row: &Row) -> Result<Instance, CatalogError> {
         memory_gib: row.positive(MEMORY_GIB)?,
         network_gbps: row.positive(NETWORK_GBPS)?,
         usd_per_hour: row.number(USD_PER_HOUR)?,
-    };
-    for (index, value) in [
-        (VCPU, instance.vcpu as f64),
-        (MEMORY_GIB, instance.memory_gib),
-        (NETWORK_GBPS, instance.network_gbps),
-        (USD_PER_HOUR, instance.usd_per_hour),
-    ] {
-        row.in_range(index, value, crate::ranges::CATALOG)?;
-    }
-    Ok(instance)
+    })
 }
 
 fn parse_price(row: &Row) -> Result<(PriceItem, f64), CatalogError> {
@@ -730,9 +724,7 @@ fn parse_price(row: &Row) -> Result<(PriceItem, f64), CatalogError> {
             text: unit.to_string(),
         }));
     }
-    let usd = row.number(2)?;
-    row.in_range(2, usd, crate::ranges::PRICES)?;
-    Ok((item, usd))
+    Ok((item, row.number(2)?))
 }
 
 /// Reads the header and data rows, checking the header and field counts.
@@ -1018,7 +1010,7 @@ mod tests {
             ),
             (
                 format!("{H}aws,x,m7i,0,8,12.5,0.1\n"),
-                "line 2: column vcpu: \"0\" is zero",
+                "line 2: column vcpu: \"0\" is out of range; expected 1 to 4096",
             ),
             (
                 format!("{H}aws,x,m7i,2.5,8,12.5,0.1\n"),
@@ -1038,7 +1030,7 @@ mod tests {
             ),
             (
                 format!("{H}aws,x,m7i,2,0,12.5,0.1\n"),
-                "line 2: column memory_gib: \"0\" is zero",
+                "line 2: column memory_gib: \"0\" is out of range; expected above 0 up to 1e6",
             ),
             (
                 format!("{H}aws,x,m7i,2,8,inf,0.1\n"),

@@ -60,7 +60,8 @@ impl FromQuantity for f64 {
 }
 
 impl FromQuantity for u64 {
-    /// Whole kinds parse only integers up to 9e15, so the cast is exact.
+    /// A whole value is an integer within its range, and no whole range
+    /// goes past 9e15 (a test in ranges.rs), so the cast is exact.
     fn from_quantity(value: f64) -> u64 {
         value as u64
     }

@@ -161,13 +161,20 @@ pub fn parse_number(text: &str) -> Result<f64, QuantityError> {
     })
 }
 
-/// A whole count (servers, shards): like [`parse_count`], and integral.
-pub fn parse_whole(text: &str) -> Result<u64, QuantityError> {
-    let value = parse_count(text).map_err(|_| error(text, WHOLE))?;
-    if value.fract() != 0.0 || value > 9.0e15 {
-        return Err(error(text, WHOLE));
+/// A whole count of any size, as `f64`: like [`parse_count`], and integral.
+pub fn parse_integer(text: &str) -> Result<f64, QuantityError> {
+    match parse_count(text) {
+        Ok(value) if value.fract() == 0.0 => Ok(value),
+        _ => Err(error(text, WHOLE)),
     }
-    Ok(value as u64)
+}
+
+/// A whole count (servers, shards) that a `u64` holds exactly (≤ 9e15).
+pub fn parse_whole(text: &str) -> Result<u64, QuantityError> {
+    match parse_integer(text) {
+        Ok(value) if value <= 9.0e15 => Ok(value as u64),
+        _ => Err(error(text, WHOLE)),
+    }
 }
 
 fn seconds_per_unit(unit: &str) -> Option<f64> {

@@ -12,8 +12,8 @@
 //! in `tests/robust_properties.rs` time them).
 
 use crate::quantity::{
-    parse_bytes, parse_bytes_per_s, parse_count, parse_duration_s, parse_fraction, parse_number, parse_rate_per_s,
-    parse_read_fraction, parse_whole, Problem, QuantityError,
+    parse_bytes, parse_bytes_per_s, parse_count, parse_duration_s, parse_fraction, parse_integer, parse_number,
+    parse_rate_per_s, parse_read_fraction, Problem, QuantityError,
 };
 
 /// What a value is, which decides how it is written and parsed.
@@ -49,7 +49,7 @@ impl Kind {
     pub fn parse(self, text: &str) -> Result<f64, QuantityError> {
         match self {
             Kind::Count => parse_count(text),
-            Kind::Whole => parse_whole(text).map(|n| n as f64),
+            Kind::Whole => parse_integer(text),
             Kind::Number => parse_number(text),
             Kind::Fraction => parse_fraction(text),
             Kind::Mix => parse_read_fraction(text),
@@ -541,6 +541,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn whole_ranges_fit_a_u64_exactly() {
+        for (_, table) in TABLES {
+            for input in table {
+                for range in input.ranges().filter(|r| r.kind == Whole) {
+                    assert!(range.min >= 0.0 && range.max <= 9e15, "{}", input.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sweep_takes_the_users_of_plan() {
+        let users = find(FLAGS, "--users").unwrap().range;
+        assert_eq!(
+            (users.min, users.max),
+            (crate::sweep::MIN_USERS, crate::sweep::MAX_USERS)
+        );
+        assert_eq!(find(WORKLOAD, "users").unwrap().range, users);
     }
 
     #[test]

@@ -34,10 +34,7 @@ impl UserCounts {
         let count = |part: &str| -> Result<f64, String> {
             let value = parse_count(part.trim()).map_err(|_| format!("\"{}\" is not {EXPECTED}", shown(text)))?;
             if !(MIN_USERS..=MAX_USERS).contains(&value) {
-                return Err(format!(
-                    "\"{}\" is out of range; give user counts from 1 to 1T",
-                    shown(text)
-                ));
+                return Err(format!("\"{}\" is out of range; give 1 to 1T", shown(text)));
             }
             Ok(value)
         };

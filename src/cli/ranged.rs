@@ -32,7 +32,8 @@ impl TypedValueParser for RangedWhole {
     type Value = u64;
 
     fn parse_ref(&self, cmd: &Command, arg: Option<&Arg>, value: &OsStr) -> Result<u64, clap::Error> {
-        // Whole kinds parse only integers up to 9e15, so the cast is exact.
+        // A whole value is an integer within its range, and no whole range
+        // goes past 9e15 (a test in ranges.rs), so the cast is exact.
         match parse(arg, value) {
             Ok(x) => Ok(x as u64),
             Err(e) => reject(cmd, arg, value, e),
