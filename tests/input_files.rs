@@ -13,7 +13,7 @@ mod common;
 
 use common::{scaleplan, temp_file};
 use scaleplan::cost::{CATALOG_HEADER, PRICES_HEADER};
-use scaleplan::ranges::{self, find, Input, Kind, Range};
+use scaleplan::ranges::{self, Input, Kind, Range};
 use std::collections::BTreeSet;
 
 /// The keys serde expects, read from its error for an unknown key.
