@@ -28,8 +28,9 @@ fn main() -> ExitCode {
     }
 }
 
+/// Bad input: one line on stderr (control characters escaped), exit 2.
 fn fail(message: &str) -> ExitCode {
-    eprintln!("{message}");
+    eprintln!("{}", scaleplan::error::one_line(message));
     ExitCode::from(2)
 }
 

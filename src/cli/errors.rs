@@ -18,7 +18,7 @@ pub fn one_line(e: &clap::Error, args: &[String]) -> String {
         _ => None,
     };
     let line = message.unwrap_or_else(|| joined(&e.to_string()));
-    escape_controls(&line)
+    crate::error::one_line(&line)
 }
 
 /// A context value as text (lists joined with `, `).
@@ -128,7 +128,13 @@ fn suffix_for(word: &str) -> &str {
 /// `error: unknown command "plna"; did you mean plan? (commands: plan, …)`.
 fn unknown_subcommand(e: &clap::Error) -> Option<String> {
     let name = context(e, ContextKind::InvalidSubcommand)?;
-    let hint = context(e, ContextKind::SuggestedSubcommand).map_or(String::new(), |s| format!("; did you mean {s}?"));
+    // clap lists its candidates from the least to the most likely.
+    let best = match e.get(ContextKind::SuggestedSubcommand) {
+        Some(ContextValue::Strings(names)) => names.last().cloned(),
+        Some(ContextValue::String(name)) => Some(name.clone()),
+        _ => None,
+    };
+    let hint = best.map_or(String::new(), |s| format!("; did you mean {s}?"));
     let known: Vec<String> = super::command()
         .get_subcommands()
         .map(|s| s.get_name().to_string())
@@ -155,19 +161,4 @@ fn joined(message: &str) -> String {
     } else {
         kept.join(" ")
     }
-}
-
-/// Control characters (a newline typed into a value) escaped, so the
-/// message is one line whatever the input.
-fn escape_controls(line: &str) -> String {
-    line.chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_debug().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
 }
