@@ -1,19 +1,22 @@
 //! The command line: clap derive structs only, no math. Every numeric flag
-//! parses through `quantity`, so `10M`, `250ms`, `4KiB`, `1200/s`, `90%`
-//! and `9:1` read as people write them.
+//! parses through its entry in [`crate::ranges::FLAGS`] (kind and range),
+//! so `10M`, `250ms`, `4KiB`, `1200/s`, `90%` and `9:1` read as people
+//! write them, a duration, size, rate or bandwidth needs its unit, and a
+//! value outside the flag's range is refused naming the range.
+
+pub mod errors;
+pub mod ranged;
 
 use crate::cache::Policy;
 use crate::cost::Commitment;
-use crate::quantity::{
-    parse_bytes, parse_bytes_per_s, parse_count, parse_duration_s, parse_fraction, parse_rate_per_s,
-    parse_read_fraction, parse_whole,
-};
 use crate::queueing::Balancer;
+use crate::ranges::{find, Kind, FLAGS};
 use crate::replication::{DEFAULT_FAILOVER_UTILIZATION, DEFAULT_MAX_REPLICAS, DEFAULT_MAX_UTILIZATION};
 use crate::report::Format;
 use crate::sharding::{Growth, Placement};
 use crate::sweep::UserCounts;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use ranged::{Ranged, RangedWhole};
 
 mod fit;
 pub use fit::{FitAction, FitDemandArgs, FitUslArgs};
@@ -27,6 +30,22 @@ pub use fit::{FitAction, FitDemandArgs, FitUslArgs};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The command line as clap sees it, with every numeric flag's help
+/// carrying its unit rule and range (from [`crate::ranges::FLAGS`]).
+pub fn command() -> clap::Command {
+    ranged::with_ranges(Cli::command())
+}
+
+/// Parses a command line (the program name first).
+pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let matches = command().try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches)
 }
 
 #[derive(Debug, Subcommand)]
@@ -110,55 +129,55 @@ pub struct OutputArgs {
 #[command(allow_negative_numbers = true)]
 pub struct QueueArgs {
     /// Arrival rate λ: `1200/s`, `5k/min`, `1M/day`.
-    #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = parse_rate_per_s)]
+    #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = Ranged)]
     pub arrival_rate: f64,
     /// Mean service time per request on one core: `10ms`, `80us`.
-    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = Ranged)]
     pub service_time: f64,
     /// Cores per server (k).
-    #[arg(long, value_name = "K", default_value = "1", allow_hyphen_values = true, value_parser = parse_whole)]
+    #[arg(long, value_name = "K", default_value = "1", allow_hyphen_values = true, value_parser = RangedWhole)]
     pub cores_per_server: u64,
     /// pooled (alias least-connections): one M/M/(N·k); round-robin (alias random): N × M/M/k at λ/N.
     #[arg(long, value_name = "MODE", default_value = "pooled")]
     pub lb: Balancer,
     /// Coefficient of variation of inter-arrival times (1 = Poisson).
-    #[arg(long, value_name = "CV", default_value = "1", allow_hyphen_values = true, value_parser = parse_count)]
+    #[arg(long, value_name = "CV", default_value = "1", allow_hyphen_values = true, value_parser = Ranged)]
     pub ca: f64,
     /// Coefficient of variation of service times (1 = exponential, 0 = constant).
-    #[arg(long, value_name = "CV", default_value = "1", allow_hyphen_values = true, value_parser = parse_count)]
+    #[arg(long, value_name = "CV", default_value = "1", allow_hyphen_values = true, value_parser = Ranged)]
     pub cs: f64,
     /// Evaluate this many servers instead of sizing.
-    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_whole)]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = RangedWhole)]
     pub servers: Option<u64>,
     /// Sizing: utilization ceiling (default 0.7 when sizing).
-    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = Ranged)]
     pub max_util: Option<f64>,
     /// Sizing: response-time p50 target.
-    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = Ranged)]
     pub p50: Option<f64>,
     /// Sizing: response-time p90 target.
-    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = Ranged)]
     pub p90: Option<f64>,
     /// Sizing: response-time p95 target.
-    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = Ranged)]
     pub p95: Option<f64>,
     /// Sizing: response-time p99 target.
-    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = Ranged)]
     pub p99: Option<f64>,
     /// Sizing: response-time p99.9 target.
-    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = Ranged)]
     pub p999: Option<f64>,
     /// Sizing: mean wait-in-queue target.
-    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = Ranged)]
     pub mean_wait: Option<f64>,
     /// Sizing: at least this many servers.
-    #[arg(long, value_name = "N", default_value = "1", allow_hyphen_values = true, value_parser = parse_whole)]
+    #[arg(long, value_name = "N", default_value = "1", allow_hyphen_values = true, value_parser = RangedWhole)]
     pub min_servers: u64,
     /// Sizing: survive one server failure (utilization with N−1 stays under --failover-util).
     #[arg(long)]
     pub n_plus_one: bool,
     /// Utilization ceiling with one server down.
-    #[arg(long, value_name = "FRACTION", default_value = "0.9", allow_hyphen_values = true, value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", default_value = "0.9", allow_hyphen_values = true, value_parser = Ranged)]
     pub failover_util: f64,
     /// After the table, the derivation: each step one formula with its numbers (to stderr with --format csv, tsv or json).
     #[arg(long)]
@@ -171,7 +190,7 @@ pub struct QueueArgs {
 #[command(allow_negative_numbers = true)]
 pub struct PlanArgs {
     /// Monthly active users: `5M`, `250k` [built-in: 1M].
-    #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = parse_count)]
+    #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = Ranged)]
     pub users: Option<f64>,
     #[command(flatten)]
     pub input: InputArgs,
@@ -198,25 +217,25 @@ pub struct PlanArgs {
 #[command(allow_negative_numbers = true)]
 pub struct InputArgs {
     /// Daily-active fraction of users: `50%`, `0.5` [built-in: 50%].
-    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = Ranged)]
     pub dau_fraction: Option<f64>,
     /// Dynamic requests per daily user per day [built-in: 100].
-    #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = parse_count)]
+    #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = Ranged)]
     pub requests_per_user: Option<f64>,
     /// Busiest hour over the daily mean (≥ 1) [built-in: 2].
-    #[arg(long, value_name = "FACTOR", allow_hyphen_values = true, value_parser = parse_count)]
+    #[arg(long, value_name = "FACTOR", allow_hyphen_values = true, value_parser = Ranged)]
     pub peak_factor: Option<f64>,
     /// Read:write mix: `9:1`, `95%` [built-in: 9:1].
-    #[arg(long, value_name = "MIX", allow_hyphen_values = true, value_parser = parse_read_fraction)]
+    #[arg(long, value_name = "MIX", allow_hyphen_values = true, value_parser = Ranged)]
     pub read_write: Option<f64>,
     /// Server-side p99 target of dynamic requests: `250ms` [built-in: 250ms].
-    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = Ranged)]
     pub p99: Option<f64>,
     /// Utilization ceiling: `70%` [built-in: 70%].
-    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = Ranged)]
     pub max_util: Option<f64>,
     /// Availability target: `99.9%` [built-in: 99.9%].
-    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = Ranged)]
     pub availability: Option<f64>,
     /// Workload file (TOML); keys it leaves out keep the built-in values (`scaleplan defaults workload`).
     #[arg(long, value_name = "FILE")]
@@ -261,7 +280,7 @@ pub struct SweepArgs {
     pub users: UserCounts,
     /// Points in a --users range [default: 60]; each count is rounded to 3 significant digits
     /// (more where neighbours would meet), and counts that would repeat appear once.
-    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_whole)]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = RangedWhole)]
     pub points: Option<u64>,
     /// Every stage at every point, not only the recommended one.
     #[arg(long)]
@@ -301,10 +320,10 @@ pub struct DefaultsArgs {
 #[derive(Debug, Args, Clone)]
 pub struct PopularityArgs {
     /// Distinct keys K (required): `10M`, `1e12`.
-    #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = parse_whole)]
+    #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = RangedWhole)]
     pub keys: Option<u64>,
-    /// Zipf exponent s of key popularity (required): 0 is uniform, 0.6–1.2 is typical.
-    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = parse_count)]
+    /// Zipf exponent s of key popularity (required by cache, and by shards for request load): 0 is uniform, 0.6–1.2 is typical.
+    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = Ranged)]
     pub zipf: Option<f64>,
 }
 
@@ -316,31 +335,31 @@ pub struct CacheArgs {
     #[arg(long, value_name = "POLICY", default_value = "lru")]
     pub policy: Policy,
     /// Cache size in items: `1M`.
-    #[arg(long, value_name = "ITEMS", allow_hyphen_values = true, value_parser = parse_whole)]
+    #[arg(long, value_name = "ITEMS", allow_hyphen_values = true, value_parser = RangedWhole)]
     pub capacity: Option<u64>,
     /// Cache size in bytes of memory: `16GiB` (needs --object-size).
-    #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = parse_bytes)]
+    #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = Ranged)]
     pub memory: Option<f64>,
     /// Mean stored value size: `1KiB`. Turns memory into items and items into memory.
-    #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = parse_bytes)]
+    #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = Ranged)]
     pub object_size: Option<f64>,
-    /// Memory per key besides the value [default: 80 B, a Redis or memcached entry with a short key].
-    #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = parse_bytes)]
+    /// Memory per key besides the value (with --memory or --object-size) [default: 80B, a Redis or memcached entry with a short key].
+    #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = Ranged)]
     pub key_overhead: Option<f64>,
-    /// Share of --memory that holds items; the rest is fragmentation and fork headroom [default: 75%].
-    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
+    /// Share of memory that holds items; the rest is fragmentation and fork headroom (with --memory or --object-size) [default: 75%].
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = Ranged)]
     pub usable_memory: Option<f64>,
     /// Find the least size (or TTL) whose hit ratio reaches this: `0.9`, `90%`.
-    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = Ranged)]
     pub target_hit: Option<f64>,
     /// Time to live, for --policy ttl and ttl-reset: `5min`.
-    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = Ranged)]
     pub ttl: Option<f64>,
     /// Requests per second to the cache (all keys): needed by TTL policies and by characteristic_time_s.
-    #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = parse_rate_per_s)]
+    #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = Ranged)]
     pub request_rate: Option<f64>,
     /// Reads per second in front of the database: adds db_reads_per_s, the misses that reach it.
-    #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = parse_rate_per_s)]
+    #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = Ranged)]
     pub read_rate: Option<f64>,
     /// After the table, the derivation: each step one formula with its numbers (to stderr with --format csv, tsv or json).
     #[arg(long)]
@@ -352,43 +371,43 @@ pub struct CacheArgs {
 #[derive(Debug, Args, Clone)]
 pub struct ReplicasArgs {
     /// Reads per second to the database tier (required): `20k/s`.
-    #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = parse_rate_per_s)]
+    #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = Ranged)]
     pub read_rate: Option<f64>,
     /// Writes per second, all to the primary (required): `500/s`.
-    #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = parse_rate_per_s)]
+    #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = Ranged)]
     pub write_rate: Option<f64>,
     /// Mean core time of one read (required): `2ms`.
-    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = Ranged)]
     pub read_time: Option<f64>,
     /// Mean core time of one write on the primary (required): `5ms`.
-    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = Ranged)]
     pub write_time: Option<f64>,
     /// Replica instance from the built-in catalog (its vCPU are the cores): `r7i.2xlarge`.
     #[arg(long, value_name = "NAME", conflicts_with = "cores")]
     pub instance: Option<String>,
     /// Cores per replica (instead of --instance).
-    #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = parse_whole)]
+    #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = RangedWhole)]
     pub cores: Option<u64>,
     /// Cores of the primary [default: as a replica].
-    #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = parse_whole)]
+    #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = RangedWhole)]
     pub primary_cores: Option<u64>,
     /// A replica spends this many write times re-applying each write.
-    #[arg(long, value_name = "FACTOR", default_value = "1", allow_hyphen_values = true, value_parser = parse_count)]
+    #[arg(long, value_name = "FACTOR", default_value = "1", allow_hyphen_values = true, value_parser = Ranged)]
     pub apply_factor: f64,
     /// Utilization ceiling per replica.
-    #[arg(long, value_name = "FRACTION", default_value_t = DEFAULT_MAX_UTILIZATION, allow_hyphen_values = true, value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", default_value_t = DEFAULT_MAX_UTILIZATION, allow_hyphen_values = true, value_parser = Ranged)]
     pub max_util: f64,
     /// Utilization ceiling with one replica down (with --n-plus-one).
-    #[arg(long, value_name = "FRACTION", default_value_t = DEFAULT_FAILOVER_UTILIZATION, allow_hyphen_values = true, value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", default_value_t = DEFAULT_FAILOVER_UTILIZATION, allow_hyphen_values = true, value_parser = Ranged)]
     pub failover_util: f64,
     /// Survive one replica failing: the other n − 1 stay under --failover-util.
     #[arg(long)]
     pub n_plus_one: bool,
     /// Target for the p99 of a read on a replica (queueing + service): `20ms`.
-    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = parse_duration_s)]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = Ranged)]
     pub p99_read: Option<f64>,
     /// Most replicas one primary may have; needing more is infeasible.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_REPLICAS, allow_hyphen_values = true, value_parser = parse_whole)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_REPLICAS, allow_hyphen_values = true, value_parser = RangedWhole)]
     pub max_replicas: u64,
     /// After the table, the derivation: each step one formula with its numbers (to stderr with --format csv, tsv or json).
     #[arg(long)]
@@ -405,36 +424,35 @@ pub enum ShardCapacity {
 }
 
 /// `5k/s` is a rate (it names a time unit after `/`); `2TiB` is bytes.
+/// Each within its range in [`FLAGS`].
 pub fn parse_shard_capacity(text: &str) -> Result<ShardCapacity, String> {
-    let parsed = if text.contains('/') {
-        parse_rate_per_s(text).map(ShardCapacity::RatePerS)
-    } else {
-        parse_bytes(text).map(ShardCapacity::Bytes)
-    };
-    parsed.map_err(|e| e.to_string())
+    let input = find(FLAGS, "--size-to").ok_or("--size-to has no range")?;
+    match input.parse(text).map_err(|e| e.to_string())? {
+        (Kind::Rate, rate) => Ok(ShardCapacity::RatePerS(rate)),
+        (_, bytes) => Ok(ShardCapacity::Bytes(bytes)),
+    }
 }
 
 /// Monthly growth: `5%` or `0.05` compounds; `50GiB` (bytes, whole data
 /// set) adds linearly. An optional `/month` suffix is accepted.
 pub fn parse_growth(text: &str) -> Result<Growth, String> {
-    const EXPECTED: &str =
-        "a growth per month (examples: 5% or 0.05 compounding, up to 100%; 50GiB or 2TB/month added)";
+    let input = find(FLAGS, "--growth").ok_or("--growth has no range")?;
     let t = text.trim();
     let t = t.strip_suffix("/month").or_else(|| t.strip_suffix("/mo")).unwrap_or(t);
-    if let Ok(fraction) = parse_fraction(t) {
-        return Ok(Growth::FractionPerMonth(fraction));
-    }
-    let has_unit = t.ends_with(|c: char| c.is_alphabetic());
-    match parse_bytes(t) {
-        Ok(bytes) if has_unit => Ok(Growth::BytesPerMonth(bytes)),
-        _ => Err(format!("\"{text}\" is not {EXPECTED}")),
+    let parsed = input.parse(t).map_err(|e| crate::quantity::QuantityError {
+        text: text.to_string(),
+        ..e
+    });
+    match parsed.map_err(|e| e.to_string())? {
+        (Kind::Fraction, fraction) => Ok(Growth::FractionPerMonth(fraction)),
+        (_, bytes) => Ok(Growth::BytesPerMonth(bytes)),
     }
 }
 
 #[derive(Debug, Args, Clone)]
 pub struct ShardsArgs {
     /// Shard count S to evaluate (or give --size-to to find it).
-    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = parse_whole)]
+    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = RangedWhole)]
     pub shards: Option<u64>,
     /// One shard's capacity: a rate `5k/s` (needs --rate) or a size `2TiB` (needs --stored). Without --shards: find the least S whose hottest shard fits; with --shards: check the hot key against it (hot_key_fits).
     #[arg(long, value_name = "CAPACITY", allow_hyphen_values = true, value_parser = parse_shard_capacity)]
@@ -445,22 +463,22 @@ pub struct ShardsArgs {
     #[arg(long, value_name = "PLACEMENT", default_value = "hash")]
     pub placement: Placement,
     /// Virtual nodes per shard, for --placement consistent [default: 256].
-    #[arg(long, value_name = "V", allow_hyphen_values = true, value_parser = parse_whole)]
+    #[arg(long, value_name = "V", allow_hyphen_values = true, value_parser = RangedWhole)]
     pub vnodes: Option<u64>,
     /// Requests per second over all shards: `200k/s`.
-    #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = parse_rate_per_s)]
+    #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = Ranged)]
     pub rate: Option<f64>,
     /// Bytes stored over all shards: `40TiB`.
-    #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = parse_bytes)]
+    #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = Ranged)]
     pub stored: Option<f64>,
     /// Bytes one shard can hold: `4TiB`. With --growth: the time until the fullest shard is full.
-    #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = parse_bytes)]
+    #[arg(long, value_name = "BYTES", allow_hyphen_values = true, value_parser = Ranged)]
     pub shard_storage: Option<f64>,
     /// Reshard to this many shards: the fraction, bytes (with --stored) and time (with --bandwidth) moved.
-    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = parse_whole)]
+    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = RangedWhole)]
     pub reshard_to: Option<u64>,
-    /// Copy bandwidth while resharding, bytes per second: `100MB/s` (bare `100MB` is per second).
-    #[arg(long, value_name = "BYTES/S", allow_hyphen_values = true, value_parser = parse_bytes_per_s)]
+    /// Copy bandwidth while resharding: `100MB/s`.
+    #[arg(long, value_name = "BYTES/S", allow_hyphen_values = true, value_parser = Ranged)]
     pub bandwidth: Option<f64>,
     /// Growth of the stored data per month: `5%` (compounding) or `50GiB` (added to the whole data set).
     #[arg(long, value_name = "GROWTH", allow_hyphen_values = true, value_parser = parse_growth)]

@@ -666,6 +666,12 @@ pub enum CatalogErrorKind {
         column: &'static str,
         text: String,
     },
+    /// A number outside the column's range (see [`crate::ranges::CATALOG`]).
+    OutOfRange {
+        column: &'static str,
+        text: String,
+        range: String,
+    },
     DuplicateName {
         name: String,
         first_line: u64,
@@ -743,6 +749,9 @@ impl fmt::Display for CatalogErrorKind {
                 "column {column}: {text:?} is not a whole number; expected an integer from 1 to {}",
                 u32::MAX
             ),
+            OutOfRange { column, text, range } => {
+                write!(f, "column {column}: {text:?} is out of range; expected {range}")
+            }
             DuplicateName { name, first_line } => write!(
                 f,
                 "column name: {name:?} is already defined on line {first_line}; expected each name once"
@@ -824,13 +833,14 @@ impl Row<'_> {
         }
     }
 
-    /// A finite number ≥ 0.
+    /// A finite number ≥ 0 within the column's range (see
+    /// [`crate::ranges::CATALOG`] and [`crate::ranges::PRICES`]).
     fn number(&self, index: usize) -> Result<f64, CatalogError> {
         let column = self.header[index];
         let text = self.text(index).to_string();
         let kind = match self.text(index).parse::<f64>() {
             // abs() turns "-0" into +0 so no cost prints as "-0".
-            Ok(v) if v.is_finite() && v >= 0.0 => return Ok(v.abs()),
+            Ok(v) if v.is_finite() && v >= 0.0 => return self.in_range(index, v.abs()),
             Ok(v) if v.is_finite() => CatalogErrorKind::Negative { column, text },
             Ok(_) => CatalogErrorKind::NotFinite { column, text },
             Err(_) => CatalogErrorKind::NotANumber { column, text },
@@ -848,6 +858,21 @@ impl Row<'_> {
             column: self.header[index],
             text: self.text(index).to_string(),
         }))
+    }
+
+    /// `value` of column `index` if it lies in the column's range.
+    fn in_range(&self, index: usize, value: f64) -> Result<f64, CatalogError> {
+        let column = self.header[index];
+        let input = crate::ranges::find(crate::ranges::CATALOG, column)
+            .or_else(|| crate::ranges::find(crate::ranges::PRICES, column));
+        match input {
+            Some(input) if !input.range.contains(value) => Err(self.error(CatalogErrorKind::OutOfRange {
+                column,
+                text: self.text(index).to_string(),
+                range: input.describe(),
+            })),
+            _ => Ok(value),
+        }
     }
 
     /// A whole number ≥ 1 that fits in u32 ("2" or "2.0").
@@ -1248,7 +1273,7 @@ mod tests {
             ),
             (
                 format!("{H}aws,x,m7i,0,8,12.5,0.1\n"),
-                "line 2: column vcpu: \"0\" is zero",
+                "line 2: column vcpu: \"0\" is out of range; expected 1 to 4096",
             ),
             (
                 format!("{H}aws,x,m7i,2.5,8,12.5,0.1\n"),
@@ -1268,7 +1293,7 @@ mod tests {
             ),
             (
                 format!("{H}aws,x,m7i,2,0,12.5,0.1\n"),
-                "line 2: column memory_gib: \"0\" is zero",
+                "line 2: column memory_gib: \"0\" is out of range; expected above 0 up to 1e6",
             ),
             (
                 format!("{H}aws,x,m7i,2,8,inf,0.1\n"),

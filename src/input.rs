@@ -1,10 +1,12 @@
 //! Reading the TOML input files (workload, targets, stage models): one-line
 //! errors that name the file, the line and the key, and serde helpers that
-//! let a value be written as a number in SI units or as a quantity string
-//! like `"250ms"`, `"4KiB"`, `"10M"`, `"90%"`, `"9:1"`.
+//! read each key by its entry in a [`ranges`] table: a quantity string like
+//! `"250ms"`, `"4KiB"`, `"10M"`, `"90%"`, `"9:1"`, or a plain number where
+//! the key is a count, a fraction or dimensionless.
 
 use crate::error::InputError;
-use crate::quantity::{self, QuantityError};
+use crate::quantity::{Problem, QuantityError};
+use crate::ranges::{self, Input};
 use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::Deserialize;
 
@@ -38,7 +40,7 @@ fn offending_key(text: &str, span: Option<std::ops::Range<usize>>) -> Option<Str
     (!key.is_empty() && !key.starts_with('#')).then(|| key.to_string())
 }
 
-/// A number, or a string parsed by one of the `quantity` parsers.
+/// A number, or a string parsed by the key's kind.
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum NumberOrText {
@@ -46,39 +48,98 @@ enum NumberOrText {
     Text(String),
 }
 
-fn quantity<'de, D>(d: D, parse: fn(&str) -> Result<f64, QuantityError>) -> Result<f64, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    match NumberOrText::deserialize(d)? {
-        NumberOrText::Number(x) => parse(&x.to_string()).map_err(de::Error::custom),
-        NumberOrText::Text(s) => parse(&s).map_err(de::Error::custom),
+/// What a key's value becomes: `f64` in SI units, or `u64` for a whole count.
+pub trait FromQuantity: Sized {
+    fn from_quantity(value: f64) -> Self;
+}
+
+impl FromQuantity for f64 {
+    fn from_quantity(value: f64) -> f64 {
+        value
     }
 }
 
-pub fn count<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    quantity(d, quantity::parse_count)
+impl FromQuantity for u64 {
+    /// A whole value is an integer within its range, and no whole range
+    /// goes past 9e15 (a test in ranges.rs), so the cast is exact.
+    fn from_quantity(value: f64) -> u64 {
+        value as u64
+    }
 }
 
-pub fn duration_s<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    quantity(d, quantity::parse_duration_s)
+/// A key of a file whose entry in `table` (a [`ranges`] table) says its
+/// kind and range. A number where the kind has a dimension is refused
+/// (`20 has no unit; write "20ms" or "20s"`) unless it is 0 or the key
+/// names its unit (`log_bytes_per_request`, see [`ranges::names_its_unit`]);
+/// any value outside the range is refused with the range. The file, line
+/// and key are added by [`parse_toml`] from the error's position.
+pub fn ranged<'de, D, T>(d: D, table: &'static [Input], key: &str) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromQuantity,
+{
+    let input =
+        ranges::find(table, key).ok_or_else(|| de::Error::custom(format!("key `{key}` has no range (a bug)")))?;
+    let value = match NumberOrText::deserialize(d)? {
+        NumberOrText::Number(x) if ranges::names_its_unit(key) => input.range.check(x, &x.to_string()),
+        NumberOrText::Number(x) => input.parse(&x.to_string()).map(|(_, v)| v).map_err(quote_fixes),
+        NumberOrText::Text(text) => input.parse(&text).map(|(_, v)| v),
+    };
+    value.map(T::from_quantity).map_err(de::Error::custom)
 }
 
-pub fn bytes<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    quantity(d, quantity::parse_bytes)
+/// In a TOML file a unit goes inside a string: the fixes are quoted.
+fn quote_fixes(e: QuantityError) -> QuantityError {
+    let quoted = |fixes: Vec<String>| fixes.into_iter().map(|f| format!("\"{f}\"")).collect();
+    let problem = match e.problem {
+        Problem::NoUnit(fixes) => Problem::NoUnit(quoted(fixes)),
+        Problem::AboveOne(mut fixes) => {
+            if let Some(first) = fixes.first_mut() {
+                *first = format!("\"{first}\"");
+            }
+            Problem::AboveOne(fixes)
+        }
+        other => other,
+    };
+    QuantityError { problem, ..e }
 }
 
-pub fn bytes_per_s<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    quantity(d, quantity::parse_bytes_per_s)
+/// A list of values of one key (`dc_split = [0.6, 0.4]`), each in range.
+pub fn ranged_list<'de, D>(d: D, table: &'static [Input], key: &str) -> Result<Vec<f64>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let input =
+        ranges::find(table, key).ok_or_else(|| de::Error::custom(format!("key `{key}` has no range (a bug)")))?;
+    let values = Vec::<NumberOrText>::deserialize(d)?;
+    values
+        .into_iter()
+        .map(|value| {
+            let text = match value {
+                NumberOrText::Number(x) => x.to_string(),
+                NumberOrText::Text(text) => text,
+            };
+            input.parse(&text).map(|(_, v)| v).map_err(de::Error::custom)
+        })
+        .collect()
 }
 
-pub fn fraction<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    quantity(d, quantity::parse_fraction)
+/// One deserializer per key, named as the key: `fn web_cpu(d)` reads
+/// `web_cpu` by its entry in `$table`.
+macro_rules! key_readers {
+    ($table:path; $($key:ident),* $(,)?) => {
+        $(
+            pub fn $key<'de, D, T>(d: D) -> Result<T, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+                T: $crate::input::FromQuantity,
+            {
+                $crate::input::ranged(d, $table, stringify!($key))
+            }
+        )*
+    };
 }
-
-pub fn read_fraction<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    quantity(d, quantity::parse_read_fraction)
-}
+pub(crate) use key_readers;
 
 /// Reads a file named on the command line; the error names the flag.
 pub fn read_file(flag: &str, path: &str) -> Result<String, InputError> {

@@ -20,6 +20,7 @@ pub mod plan;
 pub mod plot;
 pub mod quantity;
 pub mod queueing;
+pub mod ranges;
 pub mod replication;
 pub mod report;
 pub mod search;

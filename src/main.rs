@@ -2,13 +2,13 @@
 //! Exit codes: 0 a result (also an unstable or infeasible one), 2 bad input.
 
 use clap::error::ErrorKind;
-use clap::Parser;
-use scaleplan::cli::Cli;
+use scaleplan::cli;
 use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    let cli = match cli::parse_from(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             let _ = e.print();
@@ -20,7 +20,7 @@ fn main() -> ExitCode {
             eprint!("{}", e.render());
             return ExitCode::from(2);
         }
-        Err(e) => return fail(&first_line(&e.to_string())),
+        Err(e) => return fail(&cli::errors::one_line(&e, &args)),
     };
     match scaleplan::app::run(&cli) {
         Ok(output) => {
@@ -31,24 +31,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// clap's message without its usage block, on one line: the lines before
-/// `Usage:` joined (a missing flag is named on clap's second line).
-fn first_line(message: &str) -> String {
-    let kept: Vec<&str> = message
-        .lines()
-        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("tip:"))
-        .collect();
-    if kept.is_empty() {
-        "error: bad arguments".to_string()
-    } else {
-        kept.join(" ")
-    }
-}
-
+/// Bad input: one line on stderr (control characters escaped), exit 2.
 fn fail(message: &str) -> ExitCode {
-    eprintln!("{message}");
+    eprintln!("{}", scaleplan::error::one_line(message));
     ExitCode::from(2)
 }
 

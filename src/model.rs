@@ -4,6 +4,7 @@
 //! built-in one to start from.
 
 use crate::cache::Policy;
+use crate::cost::Catalog;
 use crate::error::InputError;
 use crate::fit::usl::Usl;
 use crate::input::{self, parse_toml};
@@ -102,7 +103,7 @@ pub struct Tier {
     #[serde(default)]
     pub instance: Option<String>,
     /// Least server count.
-    #[serde(default = "default_min")]
+    #[serde(default = "default_min", deserialize_with = "model_keys::min")]
     pub min: u64,
     /// Size so that one server down keeps utilization under the failover ceiling.
     #[serde(default)]
@@ -112,7 +113,7 @@ pub struct Tier {
     pub balancer: Option<Balancer>,
     /// db-replica tiers: the most replicas one primary (or shard) may have
     /// (default [`DEFAULT_MAX_REPLICAS`]).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_max_replicas")]
     pub max_replicas: Option<u64>,
     /// Scale-up tiers: how the tier's work scales with one box's cores,
     /// `usl = { sigma = …, kappa = … }` (from `scaleplan fit usl`). An
@@ -123,7 +124,7 @@ pub struct Tier {
     #[serde(default, deserialize_with = "policy_name")]
     pub policy: Option<Policy>,
     /// Cache tiers with policy `ttl` or `ttl-reset`: the time to live, s.
-    #[serde(default, deserialize_with = "optional_duration")]
+    #[serde(default, deserialize_with = "optional_ttl")]
     pub ttl: Option<f64>,
 }
 
@@ -163,17 +164,25 @@ fn policy_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Policy>,
     })
 }
 
-fn optional_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    input::duration_s(d).map(Some)
+/// `Some` of a key read by its range in [`crate::ranges::MODEL`].
+macro_rules! optional_readers {
+    ($($name:ident => $key:ident),* $(,)?) => {
+        $(
+            fn $name<'de, D: serde::Deserializer<'de>, T: crate::input::FromQuantity>(d: D) -> Result<Option<T>, D::Error> {
+                model_keys::$key(d).map(Some)
+            }
+        )*
+    };
 }
-
-fn optional_bandwidth<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    input::bytes_per_s(d).map(Some)
-}
-
-fn optional_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    input::count(d).map(Some)
-}
+optional_readers!(
+    optional_ttl => ttl,
+    optional_target_hit => cache_target_hit,
+    optional_reshard_bandwidth => reshard_bandwidth,
+    optional_dns_ttl => dns_ttl,
+    optional_detection => health_check_detection,
+    optional_dc_failures => dc_failures_per_year,
+    optional_max_replicas => max_replicas,
+);
 
 /// Longest `cache_growth_horizon`, in months (ten years).
 const MAX_GROWTH_HORIZON_MONTHS: f64 = 120.0;
@@ -237,6 +246,7 @@ pub struct Stage {
     pub id: String,
     pub title: String,
     /// Position on the ladder (1 = single server).
+    #[serde(deserialize_with = "model_keys::order")]
     pub order: u64,
     /// Static content served by a CDN instead of the web tier.
     #[serde(default)]
@@ -248,10 +258,10 @@ pub struct Stage {
     #[serde(default)]
     pub monitoring: bool,
     /// Data centers, each sized to take the others' traffic on failover.
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "model_keys::data_centers")]
     pub data_centers: u64,
     /// Share of users per data center (sums to 1); even when left out.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "dc_split")]
     pub dc_split: Vec<f64>,
     /// Cache memory provisioned as a fraction of all cacheable bytes.
     #[serde(default, deserialize_with = "optional_fraction")]
@@ -273,37 +283,49 @@ pub struct Stage {
     pub db_hosting: DbHosting,
     /// Cache memory provisioned for this hit ratio (instead of
     /// `cache_fraction`); for an expiry policy, the TTL that reaches it.
-    #[serde(default, deserialize_with = "optional_fraction")]
+    #[serde(default, deserialize_with = "optional_target_hit")]
     pub cache_target_hit: Option<f64>,
     /// Months of the workload's data growth the cache memory is sized for.
     #[serde(default, deserialize_with = "optional_months")]
     pub cache_growth_horizon: Option<f64>,
     /// Bytes per second one shard copies out while resharding (default
     /// [`DEFAULT_RESHARD_BANDWIDTH_BYTES_PER_S`]).
-    #[serde(default, deserialize_with = "optional_bandwidth")]
+    #[serde(default, deserialize_with = "optional_reshard_bandwidth")]
     pub reshard_bandwidth: Option<f64>,
     /// Time to live of the DNS answer that routes users to a data center
     /// (default [`DEFAULT_DNS_TTL_S`]).
-    #[serde(default, deserialize_with = "optional_duration")]
+    #[serde(default, deserialize_with = "optional_dns_ttl")]
     pub dns_ttl: Option<f64>,
     /// Time the health checks take to declare a data center down (default
     /// [`DEFAULT_HEALTH_CHECK_DETECTION_S`]).
-    #[serde(default, deserialize_with = "optional_duration")]
+    #[serde(default, deserialize_with = "optional_detection")]
     pub health_check_detection: Option<f64>,
     /// Failures of one data center a year (default
     /// [`DEFAULT_DC_FAILURES_PER_YEAR`]).
-    #[serde(default, deserialize_with = "optional_count")]
+    #[serde(default, deserialize_with = "optional_dc_failures")]
     pub dc_failures_per_year: Option<f64>,
     #[serde(rename = "tier")]
     pub tiers: Vec<Tier>,
 }
 
+/// Each number of a stage file read by its kind and range in [`crate::ranges::MODEL`].
+mod model_keys {
+    crate::input::key_readers!(crate::ranges::MODEL;
+        order, data_centers, cache_fraction, max_db_storage, min, max_replicas, ttl,
+        cache_target_hit, reshard_bandwidth, dns_ttl, health_check_detection, dc_failures_per_year,
+    );
+}
+
 fn optional_fraction<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    input::fraction(d).map(Some)
+    model_keys::cache_fraction(d).map(Some)
 }
 
 fn optional_bytes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    input::bytes(d).map(Some)
+    model_keys::max_db_storage(d).map(Some)
+}
+
+fn dc_split<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+    input::ranged_list(d, crate::ranges::MODEL, "dc_split")
 }
 
 /// One database volume's limit when a model does not say (64 TiB, the
@@ -474,10 +496,7 @@ impl Stage {
 
     fn validate(&self, text: &str, source: &str) -> Result<(), InputError> {
         let at = |key: &str, what: String| {
-            let line = text
-                .lines()
-                .position(|l| l.trim_start().starts_with(key))
-                .map_or(0, |i| i + 1);
+            let line = key_line(text, None, key);
             InputError::new(format!("{source} line {line}: key `{key}`: {what}"))
         };
         if self.tiers.is_empty() {
@@ -485,40 +504,30 @@ impl Stage {
                 "{source}: a stage needs at least one [[tier]]"
             )));
         }
-        if self.data_centers == 0 {
-            return Err(at("data_centers", "must be at least 1".into()));
-        }
         if !self.dc_split.is_empty() {
             let sum: f64 = self.dc_split.iter().sum();
-            if self.dc_split.len() as u64 != self.data_centers
-                || (sum - 1.0).abs() > 1e-6
-                || self.dc_split.iter().any(|w| *w <= 0.0)
-            {
+            if self.dc_split.len() as u64 != self.data_centers || (sum - 1.0).abs() > 1e-6 {
                 return Err(at(
                     "dc_split",
                     format!("needs {} positive shares that sum to 1", self.data_centers),
                 ));
             }
         }
-        for tier in &self.tiers {
-            match (tier.scale, &tier.family, &tier.instance) {
-                (Scale::Up, None, _) => {
-                    return Err(at(
-                        "family",
-                        format!("tier `{}` scales up and needs a `family`", tier.name),
-                    ))
-                }
-                (Scale::Out, _, None) if tier.kind != TierKind::Lb => {
-                    return Err(at(
-                        "instance",
-                        format!("tier `{}` scales out and needs an `instance`", tier.name),
-                    ))
-                }
-                _ => {}
-            }
+        for (index, tier) in self.tiers.iter().enumerate() {
+            self.validate_tier(tier).map_err(|(key, what)| {
+                let line = key_line(text, Some(index), key);
+                InputError::new(format!(
+                    "{source} line {line}: tier `{}`: key `{key}`: {what}",
+                    tier.name
+                ))
+            })?;
         }
-        for tier in self.tiers.iter().filter(|t| t.usl.is_some()) {
+        for (index, tier) in self.tiers.iter().enumerate().filter(|(_, t)| t.usl.is_some()) {
             let usl = tier.usl.map(Usl::validated);
+            let at = |key: &str, what: String| {
+                let line = key_line(text, Some(index), key);
+                InputError::new(format!("{source} line {line}: key `{key}`: {what}"))
+            };
             if tier.scale != Scale::Up {
                 return Err(at(
                     "usl",
@@ -606,6 +615,69 @@ impl Stage {
         }
         if self.reshard_bandwidth.is_some_and(|b| b <= 0.0) {
             return refuse("`reshard_bandwidth` must be greater than 0".into());
+        }
+        Ok(())
+    }
+
+    /// One tier's keys agree with its scale and kind: a scale-up tier
+    /// climbs a `family`, a scale-out tier repeats one `instance`, and a
+    /// key the planner would ignore is refused rather than accepted.
+    fn validate_tier(&self, tier: &Tier) -> Result<(), (&'static str, String)> {
+        match (tier.scale, &tier.family, &tier.instance) {
+            (Scale::Up, None, _) => return Err(("family", "a scale-up tier needs a `family` to climb".into())),
+            (Scale::Up, Some(_), Some(_)) => {
+                return Err((
+                    "instance",
+                    "a scale-up tier takes the smallest fitting instance of its `family`; remove `instance`".into(),
+                ))
+            }
+            (Scale::Out, _, None) if tier.kind != TierKind::Lb => {
+                return Err(("instance", "a scale-out tier needs an `instance`".into()))
+            }
+            (Scale::Out, Some(_), _) => {
+                return Err((
+                    "family",
+                    "a scale-out tier repeats one `instance`; remove `family`".into(),
+                ))
+            }
+            _ => {}
+        }
+        let same_as_primary = tier.instance.as_deref() == Some(SAME_AS_PRIMARY);
+        if same_as_primary && tier.kind != TierKind::DbReplica {
+            return Err(("instance", format!("`{SAME_AS_PRIMARY}` is for a db-replica tier only")));
+        }
+        if tier.kind == TierKind::DbReplica && self.has(TierKind::DbShard) && !same_as_primary {
+            return Err((
+                "instance",
+                format!("a shard's replicas run on the shard's instance type; write instance = \"{SAME_AS_PRIMARY}\""),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Every `instance` and `family` the stage names is in the catalog
+    /// (`catalog_source` names it in the message); the error says which
+    /// tier and what the catalog has instead.
+    pub fn check_catalog(&self, catalog: &Catalog, catalog_source: &str) -> Result<(), String> {
+        for tier in &self.tiers {
+            if let Some(name) = tier.instance.as_deref().filter(|n| *n != SAME_AS_PRIMARY) {
+                if catalog.find(name).is_none() {
+                    return Err(format!(
+                        "tier `{}`: instance `{name}` is not in {catalog_source}{}",
+                        tier.name,
+                        near_names(catalog, name)
+                    ));
+                }
+            }
+            if let Some(family) = tier.family.as_deref() {
+                if catalog.family(family).is_empty() {
+                    return Err(format!(
+                        "tier `{}`: family `{family}` is not in {catalog_source} (families: {})",
+                        tier.name,
+                        catalog.families().join(", ")
+                    ));
+                }
+            }
         }
         Ok(())
     }
@@ -698,11 +770,7 @@ family = "r7i"
             ),
             ("cache_growth_horizon = 12", "", "not a horizon with its unit"),
             ("cache_growth_horizon = \"12\"", "", "not a horizon with its unit"),
-            (
-                "reshard_bandwidth = \"0MB/s\"",
-                "",
-                "`reshard_bandwidth` must be greater than 0",
-            ),
+            ("reshard_bandwidth = \"0MB/s\"", "", "is out of range"),
             ("cache_growth_horizon = \"11 years\"", "", "must be at most 10 years"),
         ];
         for (stage_keys, cache_keys, message) in cases {
@@ -771,4 +839,44 @@ mod usl_tests {
             .to_string();
         assert!(err.contains("only a scale-up tier"), "{err}");
     }
+}
+
+/// The instance name a db-replica tier gives to follow its primary's size.
+pub const SAME_AS_PRIMARY: &str = "same-as-primary";
+
+/// `; c7i has c7i.large, c7i.xlarge, …` for a name whose family prefix
+/// exists, so a typo in the size reads with the sizes there are.
+fn near_names(catalog: &Catalog, name: &str) -> String {
+    let family = name.split('.').next().unwrap_or(name);
+    let sizes: Vec<&str> = catalog.family(family).iter().map(|i| i.name.as_str()).collect();
+    if sizes.is_empty() {
+        format!(" (families: {})", catalog.families().join(", "))
+    } else {
+        format!(" ({family} has {})", sizes.join(", "))
+    }
+}
+
+/// 1-based line of `key = …` in the file, inside the `tier`-th `[[tier]]`
+/// section when given (its header line when the key is absent), else
+/// before the first section; 0 when not found.
+fn key_line(text: &str, tier: Option<usize>, key: &str) -> usize {
+    let mut section: Option<usize> = None;
+    let mut header = 0;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("[[tier]]") {
+            section = Some(section.map_or(0, |s| s + 1));
+            if section == tier {
+                header = i + 1;
+            }
+            continue;
+        }
+        let is_key = trimmed
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='));
+        if is_key && section == tier {
+            return i + 1;
+        }
+    }
+    header
 }

@@ -11,8 +11,11 @@ use std::thread;
 /// finishes (items of uneven cost balance themselves).
 ///
 /// `on_done(n)` is called after each item with the count done so far
-/// (from any thread, not necessarily in increasing order). The first error
-/// stops the remaining work and is returned.
+/// (from any thread, not necessarily in increasing order). An error stops
+/// the items not yet started; the one returned is that of the first
+/// failing item in slice order, whatever the thread timing: items are
+/// taken in order, so every item before a failing one was started and
+/// runs to its end.
 ///
 /// Edges: an empty slice gives an empty vector without starting a thread;
 /// one thread (or one item) runs on the caller's thread.
@@ -38,7 +41,7 @@ where
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let first_error: Mutex<Option<E>> = Mutex::new(None);
+    let first_error: Mutex<Option<(usize, E)>> = Mutex::new(None);
     let mut slots: Vec<Option<R>> = Vec::with_capacity(items.len());
     slots.resize_with(items.len(), || None);
     let chunks: Vec<Vec<(usize, R)>> = thread::scope(|scope| {
@@ -54,7 +57,7 @@ where
                             Err(e) => {
                                 failed.store(true, Ordering::Relaxed);
                                 if let Ok(mut slot) = first_error.lock() {
-                                    slot.get_or_insert(e);
+                                    keep_earliest(&mut slot, i, e);
                                 }
                                 break;
                             }
@@ -71,13 +74,20 @@ where
             .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
-    if let Some(e) = first_error.into_inner().ok().flatten() {
+    if let Some((_, e)) = first_error.into_inner().ok().flatten() {
         return Err(e);
     }
     for (i, r) in chunks.into_iter().flatten() {
         slots[i] = Some(r);
     }
     Ok(slots.into_iter().flatten().collect())
+}
+
+/// Keeps the error of the lowest item index seen so far.
+fn keep_earliest<E>(slot: &mut Option<(usize, E)>, index: usize, error: E) {
+    if slot.as_ref().is_none_or(|(first, _)| index < *first) {
+        *slot = Some((index, error));
+    }
 }
 
 #[cfg(test)]
@@ -102,6 +112,29 @@ mod tests {
         let items: Vec<u64> = (0..100).collect();
         let result = try_map(&items, |x| if *x == 37 { Err("37") } else { Ok(*x) }, &|_| {});
         assert_eq!(result, Err("37"));
+    }
+
+    #[test]
+    fn the_error_returned_is_the_first_in_item_order() {
+        // Every item from 10 on fails, the late ones fast and the early
+        // ones slowly: the race is lost by item 10 on any timing.
+        let items: Vec<u64> = (0..64).collect();
+        for _ in 0..20 {
+            let result = try_map(
+                &items,
+                |x| {
+                    if *x < 10 {
+                        return Ok(*x);
+                    }
+                    if *x < 14 {
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                    }
+                    Err(*x)
+                },
+                &|_| {},
+            );
+            assert_eq!(result, Err(10));
+        }
     }
 
     #[test]

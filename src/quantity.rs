@@ -1,29 +1,71 @@
 //! Quantities as people write them — `10M`, `1.5k`, `250ms`, `4KiB`,
 //! `1200/s`, `90%`, `9:1` — parsed to SI base units (counts, seconds,
 //! bytes, per-second rates, fractions), and formatted back for tables.
+//!
+//! A quantity with a dimension needs its unit: a bare `250` where a
+//! duration, size, rate or bandwidth is expected is refused with the
+//! likely fix (`write 250ms or 250s`), never read as seconds or bytes.
+//! Only `0` may go bare, as it is the same in every unit. A fraction
+//! above 1 without `%` is refused with `70%` as the fix. Counts and
+//! dimensionless numbers stay plain.
 
 use std::fmt;
 
-/// A value that did not parse: the text and what would have been accepted.
+/// A value that did not parse: the text as given and what is wrong.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuantityError {
     pub text: String,
-    pub expected: &'static str,
+    pub problem: Problem,
+}
+
+/// Why a value was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    /// Not of the expected form; what would have been accepted.
+    Malformed(&'static str),
+    /// A number without the unit its dimension needs; the likely fixes.
+    NoUnit(Vec<String>),
+    /// A fraction above 1 written without `%`; the likely fixes.
+    AboveOne(Vec<String>),
+    /// A well-formed value outside the accepted range, described.
+    OutOfRange(String),
 }
 
 impl fmt::Display for QuantityError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "\"{}\" is not {}", self.text, self.expected)
+        let text = shown(&self.text);
+        match &self.problem {
+            Problem::Malformed(expected) => write!(f, "\"{text}\" is not {expected}"),
+            Problem::NoUnit(fixes) => write!(f, "\"{text}\" has no unit; write {}", fixes.join(" or ")),
+            Problem::AboveOne(fixes) => write!(f, "\"{text}\" is above 1; write {}", fixes.join(" or ")),
+            Problem::OutOfRange(range) => write!(f, "\"{text}\" is out of range; give {range}"),
+        }
     }
 }
 
 impl std::error::Error for QuantityError {}
 
+/// Longest user text an error message repeats.
+const SHOWN_CHARS: usize = 40;
+
+/// User text as an error message shows it: control characters (a newline,
+/// a tab) escaped so the message stays on one line, and long text cut.
+pub fn shown(text: &str) -> String {
+    let escaped: String = text.chars().flat_map(char::escape_debug).collect();
+    match escaped.char_indices().nth(SHOWN_CHARS) {
+        Some((cut, _)) => format!("{}…", &escaped[..cut]),
+        None => escaped,
+    }
+}
+
 const COUNT: &str = "a count ≥ 0 (examples: 1200, 1.5k, 10M, 3B, 2e6)";
+const NUMBER: &str = "a number ≥ 0 (examples: 0.9, 1.5, 2e-3)";
+const WHOLE: &str = "a whole number ≥ 0 (examples: 8, 4k, 1M)";
 const DURATION: &str = "a duration ≥ 0 (examples: 80us, 250ms, 1.5s, 2min, 1h, 1d)";
-const BYTES: &str = "a size ≥ 0 (examples: 512, 4KiB, 2GB, 512MiB, 1.5TiB)";
-const RATE: &str = "a rate ≥ 0 (examples: 1200/s, 5k/min, 1M/day, 300)";
-const FRACTION: &str = "a fraction in 0..1 (examples: 90%, 0.9)";
+const BYTES: &str = "a size ≥ 0 (examples: 512B, 4KiB, 2GB, 512MiB, 1.5TiB)";
+const RATE: &str = "a rate ≥ 0 (examples: 1200/s, 5k/min, 1M/day)";
+const BANDWIDTH: &str = "a bandwidth ≥ 0 (examples: 100MB/s, 1GiB/s, 6GB/min)";
+const FRACTION: &str = "a fraction from 0 to 1 (examples: 90%, 0.9)";
 const RATIO: &str = "a read:write mix (examples: 9:1, 90%, 0.9)";
 
 /// Splits `"1.5k"` into the number `1.5` and the suffix `"k"`.
@@ -58,8 +100,10 @@ fn is_exponent(text: &str, i: usize) -> bool {
     (ch == b'-' || ch == b'+') && i > 0 && matches!(bytes[i - 1], b'e' | b'E')
 }
 
+/// A finite value ≥ 0. A minus sign is refused even on zero, so `-0`
+/// never reaches the output as negative zero.
 fn non_negative(value: f64, text: &str, expected: &'static str) -> Result<f64, QuantityError> {
-    if value.is_finite() && value >= 0.0 {
+    if value.is_finite() && value >= 0.0 && !value.is_sign_negative() {
         Ok(value)
     } else {
         Err(error(text, expected))
@@ -69,8 +113,24 @@ fn non_negative(value: f64, text: &str, expected: &'static str) -> Result<f64, Q
 fn error(text: &str, expected: &'static str) -> QuantityError {
     QuantityError {
         text: text.to_string(),
-        expected,
+        problem: Problem::Malformed(expected),
     }
+}
+
+fn no_unit(text: &str, fix: Vec<String>) -> QuantityError {
+    QuantityError {
+        text: text.to_string(),
+        problem: Problem::NoUnit(fix),
+    }
+}
+
+/// A number with no unit at all is refused (with `fix` built from the
+/// number as written), except `0`, which is the same in every unit.
+fn require_unit(value: f64, text: &str, fix: impl Fn(&str) -> Vec<String>) -> Result<f64, QuantityError> {
+    if value == 0.0 && !value.is_sign_negative() {
+        return Ok(0.0);
+    }
+    Err(no_unit(text, fix(text.trim())))
 }
 
 fn count_multiplier(suffix: &str) -> Option<f64> {
@@ -92,19 +152,34 @@ pub fn parse_count(text: &str) -> Result<f64, QuantityError> {
     non_negative(value * multiplier, text, COUNT)
 }
 
-/// A whole count (servers, shards): like [`parse_count`], and integral.
-pub fn parse_whole(text: &str) -> Result<u64, QuantityError> {
-    const WHOLE: &str = "a whole number ≥ 0 (examples: 8, 4k, 1M)";
-    let value = parse_count(text).map_err(|_| error(text, WHOLE))?;
-    if value.fract() != 0.0 || value > 9.0e15 {
-        return Err(error(text, WHOLE));
+/// A dimensionless number (a factor, an exponent, a coefficient of
+/// variation): `0.9`, `2e-3`, also with a count suffix (`1k`).
+pub fn parse_number(text: &str) -> Result<f64, QuantityError> {
+    parse_count(text).map_err(|e| QuantityError {
+        problem: Problem::Malformed(NUMBER),
+        ..e
+    })
+}
+
+/// A whole count of any size, as `f64`: like [`parse_count`], and integral.
+pub fn parse_integer(text: &str) -> Result<f64, QuantityError> {
+    match parse_count(text) {
+        Ok(value) if value.fract() == 0.0 => Ok(value),
+        _ => Err(error(text, WHOLE)),
     }
-    Ok(value as u64)
+}
+
+/// A whole count (servers, shards) that a `u64` holds exactly (≤ 9e15).
+pub fn parse_whole(text: &str) -> Result<u64, QuantityError> {
+    match parse_integer(text) {
+        Ok(value) if value <= 9.0e15 => Ok(value as u64),
+        _ => Err(error(text, WHOLE)),
+    }
 }
 
 fn seconds_per_unit(unit: &str) -> Option<f64> {
     Some(match unit {
-        "" | "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+        "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
         "ns" => 1e-9,
         "us" | "µs" | "μs" => 1e-6,
         "ms" => 1e-3,
@@ -116,9 +191,13 @@ fn seconds_per_unit(unit: &str) -> Option<f64> {
 }
 
 /// A duration in seconds: `80us`, `80µs`, `250ms`, `1.5s`, `2min`, `1h`,
-/// `1d`; a bare number is seconds.
+/// `1d`. A bare number other than 0 is refused: `write 250ms or 250s`.
 pub fn parse_duration_s(text: &str) -> Result<f64, QuantityError> {
     let (value, unit) = split_number(text).ok_or_else(|| error(text, DURATION))?;
+    if unit.is_empty() {
+        non_negative(value, text, DURATION)?;
+        return require_unit(value, text, |n| vec![format!("{n}ms"), format!("{n}s")]);
+    }
     let scale = seconds_per_unit(unit).ok_or_else(|| error(text, DURATION))?;
     non_negative(value * scale, text, DURATION)
 }
@@ -126,7 +205,7 @@ pub fn parse_duration_s(text: &str) -> Result<f64, QuantityError> {
 fn bytes_per_unit(unit: &str) -> Option<f64> {
     const KI: f64 = 1024.0;
     Some(match unit {
-        "" | "B" | "byte" | "bytes" => 1.0,
+        "B" | "byte" | "bytes" => 1.0,
         "kB" | "KB" | "k" | "K" => 1e3,
         "MB" | "M" => 1e6,
         "GB" | "G" => 1e9,
@@ -141,33 +220,48 @@ fn bytes_per_unit(unit: &str) -> Option<f64> {
     })
 }
 
-/// A size in bytes: `512`, `4KiB`, `2GB`, `512MiB` (decimal `kB MB GB TB`,
-/// binary `KiB MiB GiB TiB`).
+/// A size in bytes: `512B`, `4KiB`, `2GB`, `512MiB` (decimal `kB MB GB TB
+/// PB`, binary `KiB MiB GiB TiB PiB`). A bare number other than 0 is
+/// refused: `write 512B or 512KiB`.
 pub fn parse_bytes(text: &str) -> Result<f64, QuantityError> {
     let (value, unit) = split_number(text).ok_or_else(|| error(text, BYTES))?;
+    if unit.is_empty() {
+        non_negative(value, text, BYTES)?;
+        return require_unit(value, text, |n| vec![format!("{n}B"), format!("{n}KiB")]);
+    }
     let scale = bytes_per_unit(unit).ok_or_else(|| error(text, BYTES))?;
     non_negative(value * scale, text, BYTES)
 }
 
-/// A rate per second: `1200/s`, `5k/min`, `1M/day`, `3/h`; a bare count is
-/// per second.
+/// A rate per second: `1200/s`, `5k/min`, `1M/day`, `3/h`. A count
+/// without `/time` other than 0 is refused: `write 300/s or 300/min`.
 pub fn parse_rate_per_s(text: &str) -> Result<f64, QuantityError> {
-    let (amount, per) = match text.split_once('/') {
-        Some((amount, per)) => (amount, per.trim()),
-        None => (text, "s"),
+    let Some((amount, per)) = text.split_once('/') else {
+        let count = parse_count(text).map_err(|_| error(text, RATE))?;
+        return require_unit(count, text, |n| vec![format!("{n}/s"), format!("{n}/min")]);
     };
     let count = parse_count(amount).map_err(|_| error(text, RATE))?;
+    let per = per.trim();
     let per = per.strip_prefix('1').unwrap_or(per);
-    let seconds = seconds_per_unit(per)
-        .filter(|_| !per.is_empty())
-        .ok_or_else(|| error(text, RATE))?;
+    let seconds = seconds_per_unit(per).ok_or_else(|| error(text, RATE))?;
     non_negative(count / seconds, text, RATE)
 }
 
-/// Bytes per second: `100MB/s`, `6GB/min`; bare bytes (`100MB`) are per second.
+/// Bytes per second: `100MB/s`, `6GB/min`. A size or a number without
+/// `/time` is refused (`write 100MB/s`), except 0.
 pub fn parse_bytes_per_s(text: &str) -> Result<f64, QuantityError> {
-    const BANDWIDTH: &str = "a bandwidth ≥ 0 (examples: 100MB/s, 1GiB/s, 6GB/min, 100MB)";
-    let (amount, per) = text.split_once('/').unwrap_or((text, "s"));
+    let Some((amount, per)) = text.split_once('/') else {
+        let (value, unit) = split_number(text).ok_or_else(|| error(text, BANDWIDTH))?;
+        let bytes = match unit {
+            "" => non_negative(value, text, BANDWIDTH)?,
+            _ => parse_bytes(text).map_err(|_| error(text, BANDWIDTH))?,
+        };
+        let fix = |n: &str| match unit {
+            "" => vec![format!("{n}MB/s")],
+            _ => vec![format!("{n}/s")],
+        };
+        return require_unit(bytes, text, fix);
+    };
     let per = per.trim();
     if per.is_empty() || !per.chars().all(char::is_alphabetic) {
         return Err(error(text, BANDWIDTH));
@@ -177,31 +271,58 @@ pub fn parse_bytes_per_s(text: &str) -> Result<f64, QuantityError> {
     Ok(bytes / seconds)
 }
 
-/// A fraction in `[0, 1]`: `90%` or `0.9`.
+/// A fraction in `[0, 1]`: `90%` or `0.9`. A bare number above 1 (`70`)
+/// is refused with `70%` as the fix.
 pub fn parse_fraction(text: &str) -> Result<f64, QuantityError> {
     let t = text.trim();
+    let whole = |s: &str| split_number(s).filter(|(_, rest)| rest.is_empty()).map(|(v, _)| v);
     let value = match t.strip_suffix('%') {
-        Some(pct) => split_number(pct)
-            .filter(|(_, rest)| rest.is_empty())
-            .map(|(v, _)| v / 100.0),
-        None => split_number(t).filter(|(_, rest)| rest.is_empty()).map(|(v, _)| v),
+        Some(pct) => whole(pct).map(|v| v / 100.0),
+        None => match whole(t) {
+            Some(v) if v > 1.0 && v <= 100.0 => {
+                return Err(QuantityError {
+                    text: text.to_string(),
+                    problem: Problem::AboveOne(vec![format!("{t}%"), trim_float(v / 100.0)]),
+                })
+            }
+            other => other,
+        },
     };
     match value {
-        Some(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        Some(v) if (0.0..=1.0).contains(&v) && !v.is_sign_negative() => Ok(v),
         _ => Err(error(text, FRACTION)),
     }
 }
 
+/// `0.7`, not `0.7000000000000001`: a value as a short decimal.
+fn trim_float(x: f64) -> String {
+    let text = format!("{x:.6}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// A read:write mix as the read fraction: `9:1` → 0.9; also `90%`, `0.9`.
+/// The two sides may be any counts; `1e308:1e308` is 1:1, as written.
 pub fn parse_read_fraction(text: &str) -> Result<f64, QuantityError> {
     let Some((reads, writes)) = text.split_once(':') else {
-        return parse_fraction(text).map_err(|_| error(text, RATIO));
+        return parse_fraction(text).map_err(|e| match e.problem {
+            Problem::AboveOne(_) => QuantityError {
+                problem: Problem::AboveOne(vec![
+                    format!("{}:1 (reads:writes)", text.trim()),
+                    "a read share like 90%".to_string(),
+                ]),
+                ..e
+            },
+            _ => error(text, RATIO),
+        });
     };
     let parse_part = |part: &str| parse_count(part).map_err(|_| error(text, RATIO));
     let (r, w) = (parse_part(reads)?, parse_part(writes)?);
-    if r + w <= 0.0 {
+    // Scaled by the larger side first, so the sum cannot overflow.
+    let larger = r.max(w);
+    if larger <= 0.0 {
         return Err(error(text, RATIO));
     }
+    let (r, w) = (r / larger, w / larger);
     Ok(r / (r + w))
 }
 
@@ -376,9 +497,56 @@ mod tests {
         ] {
             assert!(close(parse_count(text).unwrap(), want), "{text}");
         }
-        for bad in ["10Q", "-5", "", "k", "1.5m", "nan", "inf", "1e400", "1..2"] {
+        for bad in ["10Q", "-5", "-0", "", "k", "1.5m", "nan", "inf", "1e400", "1..2"] {
             assert!(parse_count(bad).is_err(), "{bad} should fail");
         }
+        assert!(parse_whole("-0").is_err());
+    }
+
+    /// The message for `text`, or a panic naming it.
+    fn message(result: Result<f64, QuantityError>, text: &str) -> String {
+        result.err().unwrap_or_else(|| panic!("{text} should fail")).to_string()
+    }
+
+    type Parser = fn(&str) -> Result<f64, QuantityError>;
+
+    #[test]
+    fn a_dimension_needs_its_unit() {
+        let cases: [(Parser, &str, &str); 6] = [
+            (parse_duration_s, "250", "\"250\" has no unit; write 250ms or 250s"),
+            (parse_bytes, "16", "\"16\" has no unit; write 16B or 16KiB"),
+            (parse_rate_per_s, "300", "\"300\" has no unit; write 300/s or 300/min"),
+            (parse_rate_per_s, "5k", "\"5k\" has no unit; write 5k/s or 5k/min"),
+            (parse_bytes_per_s, "100", "\"100\" has no unit; write 100MB/s"),
+            (parse_bytes_per_s, "100MB", "\"100MB\" has no unit; write 100MB/s"),
+        ];
+        for (parse, text, want) in cases {
+            assert_eq!(message(parse(text), text), want);
+        }
+        // Zero is the same in every unit.
+        for parse in [parse_duration_s, parse_bytes, parse_rate_per_s, parse_bytes_per_s] {
+            assert_eq!(parse("0"), Ok(0.0));
+            assert!(parse("-0").is_err());
+        }
+    }
+
+    #[test]
+    fn a_fraction_above_one_suggests_a_percentage() {
+        assert_eq!(
+            message(parse_fraction("70"), "70"),
+            "\"70\" is above 1; write 70% or 0.7"
+        );
+        assert!(message(parse_read_fraction("9"), "9").contains("write 9:1"));
+        assert!(message(parse_fraction("120%"), "120%").contains("is not a fraction"));
+        assert!(parse_fraction("-0").is_err());
+    }
+
+    #[test]
+    fn errors_stay_on_one_line() {
+        let err = message(parse_duration_s("25\n0"), "25\\n0");
+        assert!(!err.contains('\n') && err.contains("25\\n0"), "{err}");
+        let long = "9".repeat(500) + "x";
+        assert!(message(parse_count(&long), "long").chars().count() < 120);
     }
 
     #[test]
@@ -391,12 +559,13 @@ mod tests {
             ("1d", 86400.0),
             ("80us", 80e-6),
             ("80µs", 80e-6),
-            ("3", 3.0),
+            ("3s", 3.0),
+            ("0", 0.0),
             ("1e-3s", 1e-3),
         ] {
             assert!(close(parse_duration_s(text).unwrap(), want), "{text}");
         }
-        for bad in ["10 parsecs", "-1s", "ms", "5mss"] {
+        for bad in ["10 parsecs", "-1s", "ms", "5mss", "3", "-0s"] {
             assert!(parse_duration_s(bad).is_err(), "{bad}");
         }
     }
@@ -407,12 +576,13 @@ mod tests {
             ("4KiB", 4096.0),
             ("2GB", 2e9),
             ("512MiB", 512.0 * 1048576.0),
-            ("100", 100.0),
+            ("100B", 100.0),
             ("1.5TiB", 1.5 * 1099511627776.0),
         ] {
             assert!(close(parse_bytes(text).unwrap(), want), "{text}");
         }
         assert!(parse_bytes("4KiBs").is_err());
+        assert!(parse_bytes("100").is_err());
     }
 
     #[test]
@@ -421,13 +591,13 @@ mod tests {
             ("1200/s", 1200.0),
             ("5k/min", 5000.0 / 60.0),
             ("1M/day", 1e6 / 86400.0),
-            ("300", 300.0),
+            ("300/1s", 300.0),
             ("2M/s", 2e6),
             ("36/h", 0.01),
         ] {
             assert!(close(parse_rate_per_s(text).unwrap(), want), "{text}");
         }
-        for bad in ["10Q", "5/", "5/fortnight", "-1/s", "/s"] {
+        for bad in ["10Q", "5/", "5/fortnight", "-1/s", "/s", "300"] {
             assert!(parse_rate_per_s(bad).is_err(), "{bad}");
         }
     }
@@ -436,8 +606,7 @@ mod tests {
     fn bandwidths() {
         assert!(close(parse_bytes_per_s("100MB/s").unwrap(), 1e8));
         assert!(close(parse_bytes_per_s("6GB/min").unwrap(), 1e8));
-        assert!(close(parse_bytes_per_s("100MB").unwrap(), 1e8));
-        for bad in ["100MB/", "fast", "1GB/fortnight", "-1MB/s"] {
+        for bad in ["100MB/", "fast", "1GB/fortnight", "-1MB/s", "100MB", "100"] {
             assert!(parse_bytes_per_s(bad).is_err(), "{bad}");
         }
     }
@@ -453,6 +622,9 @@ mod tests {
         assert!(close(parse_read_fraction("95%").unwrap(), 0.95));
         assert!(parse_read_fraction("0:0").is_err());
         assert!(parse_read_fraction("a:b").is_err());
+        // The same mix written large is still 1:1, not 0:1.
+        assert!(close(parse_read_fraction("1e308:1e308").unwrap(), 0.5));
+        assert!(close(parse_read_fraction("1e308:0").unwrap(), 1.0));
     }
 
     #[test]

@@ -6,14 +6,15 @@ use crate::error::InputError;
 use crate::model::Stage;
 use crate::parallel;
 use crate::plan::{plan, Inputs, StagePlan};
-use crate::quantity::{format_count, parse_count};
+use crate::quantity::{format_count, parse_count, shown};
 
 /// The smallest user count a sweep takes (a plan needs one user).
 pub const MIN_USERS: f64 = 1.0;
-/// The largest user count a sweep takes (as `plan --users`).
-pub const MAX_USERS: f64 = 1e13;
+/// The largest user count a sweep takes (as `plan --users`; see
+/// [`crate::ranges::FLAGS`]).
+pub const MAX_USERS: f64 = 1e12;
 /// Most points in one range.
-pub const MAX_POINTS: u64 = 100_000;
+pub const MAX_POINTS: u64 = 100;
 
 /// The user counts of a sweep as written on the command line.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,23 +25,26 @@ pub enum UserCounts {
     List(Vec<f64>),
 }
 
-const EXPECTED: &str = "a range like 1k..1B or a list like 1k,10k,1M (counts from 1 to 10T)";
+const EXPECTED: &str = "a range like 1k..1B or a list like 1k,10k,1M (counts from 1 to 1T)";
 
 impl UserCounts {
     /// Parses `FROM..TO` (FROM < TO) or `A,B,C`; each count as
-    /// [`parse_count`] reads it (`1k`, `2.5M`, `1B`), from 1 to 10 T.
+    /// [`parse_count`] reads it (`1k`, `2.5M`, `1B`), from 1 to 1T.
     pub fn parse(text: &str) -> Result<UserCounts, String> {
         let count = |part: &str| -> Result<f64, String> {
-            let value = parse_count(part.trim()).map_err(|_| format!("\"{text}\" is not {EXPECTED}"))?;
+            let value = parse_count(part.trim()).map_err(|_| format!("\"{}\" is not {EXPECTED}", shown(text)))?;
             if !(MIN_USERS..=MAX_USERS).contains(&value) {
-                return Err(format!("{} users in \"{text}\" is outside 1 to 10T", part.trim()));
+                return Err(format!("\"{}\" is out of range; give 1 to 1T", shown(text)));
             }
             Ok(value)
         };
         if let Some((from, to)) = text.split_once("..") {
             let (from, to) = (count(from)?, count(to)?);
             if from >= to {
-                return Err(format!("the range \"{text}\" must rise (FROM..TO with FROM < TO)"));
+                return Err(format!(
+                    "the range \"{}\" must rise (FROM..TO with FROM < TO)",
+                    shown(text)
+                ));
             }
             return Ok(UserCounts::Range { from, to });
         }
@@ -52,14 +56,21 @@ impl UserCounts {
 
     /// The counts: `points` log-spaced ones for a range (default
     /// `default_points`), the list itself otherwise. `--points` with a
-    /// list, or fewer than 2 or more than `MAX_POINTS` points, is an error
-    /// naming the flag.
+    /// list, fewer than 2 or more than `MAX_POINTS` points, or a list of
+    /// more than `MAX_POINTS` counts is an error naming the flag.
     pub fn values(&self, points: Option<u64>, default_points: u64) -> Result<Vec<f64>, InputError> {
         match self {
             UserCounts::List(list) => match points {
                 Some(_) => Err(InputError::flag(
                     "--points",
                     "applies to a range like --users 1k..1B, not to a list",
+                )),
+                None if list.len() as u64 > MAX_POINTS => Err(InputError::flag(
+                    "--users",
+                    format!(
+                        "a list of {} counts is out of range; give at most {MAX_POINTS}",
+                        list.len()
+                    ),
                 )),
                 None => Ok(list.clone()),
             },
@@ -218,7 +229,7 @@ mod tests {
     #[test]
     fn rejects_bad_counts_with_what_would_do() {
         for bad in [
-            "1B..1k", "5..5", "0..1M", "1k..", "x", "1k,,2k", "-5", "1k..1e14", "0.5",
+            "1B..1k", "5..5", "0..1M", "1k..", "x", "1k,,2k", "-5", "1k..1e13", "0.5",
         ] {
             let err = UserCounts::parse(bad).unwrap_err();
             assert!(err.contains(bad.trim()) || err.contains("outside"), "{bad}: {err}");
@@ -265,7 +276,8 @@ mod tests {
     fn points_apply_to_ranges_only() {
         let range = UserCounts::Range { from: 1e3, to: 1e9 };
         assert_eq!(range.values(None, 60).unwrap().len(), 60);
-        assert_eq!(range.values(Some(200), 60).unwrap().len(), 200);
+        assert_eq!(range.values(Some(100), 60).unwrap().len(), 100);
+        assert!(range.values(Some(101), 60).is_err());
         assert!(range
             .values(Some(1), 60)
             .unwrap_err()
@@ -274,5 +286,7 @@ mod tests {
         let list = UserCounts::List(vec![1e3, 1e6]);
         assert_eq!(list.values(None, 60).unwrap(), vec![1e3, 1e6]);
         assert!(list.values(Some(10), 60).is_err());
+        let long = UserCounts::List(vec![1e3; MAX_POINTS as usize + 1]);
+        assert!(long.values(None, 60).unwrap_err().to_string().starts_with("--users"));
     }
 }

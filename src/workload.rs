@@ -10,107 +10,131 @@ pub const DEFAULT_WORKLOAD: &str = include_str!("../data/workloads/default.toml"
 /// The built-in targets file (`scaleplan defaults targets` prints it).
 pub const DEFAULT_TARGETS: &str = include_str!("../data/targets.toml");
 
+/// Each workload key read by its kind and range in [`crate::ranges::WORKLOAD`].
+mod workload_keys {
+    crate::input::key_readers!(crate::ranges::WORKLOAD;
+        users, dau_fraction, requests_per_dau, peak_factor, read_write,
+        db_queries_per_read, db_queries_per_write, static_requests_per_dau,
+        static_size, response_size, write_size, web_cpu, static_cpu, db_read,
+        db_write, replica_apply_factor, cache_op, session_op, objects_per_user,
+        zipf, object_size, session_size, session_lookups_per_request,
+        jobs_per_dau, job_cpu, enqueue_cpu, shard_key_zipf, stored_per_user,
+        growth_per_month, client_rtt_near, client_rtt_far, inter_dc_rtt,
+        far_user_fraction, hop_latency, log_bytes_per_request,
+        replica_apply_workers, db_working_set, metrics_per_server,
+        join_share, join_shards, dns_hit_share, dns_resolver_time,
+    );
+}
+
+/// Each targets key read by its kind and range in [`crate::ranges::TARGETS`].
+mod targets_keys {
+    crate::input::key_readers!(crate::ranges::TARGETS;
+        p99, max_util, failover_util, availability, instance_availability,
+        dc_availability, managed_availability,
+    );
+}
+
 /// What users do. All values in SI units (seconds, bytes, per second).
 /// The reason for each default is in `data/workloads/default.toml`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Workload {
-    #[serde(deserialize_with = "input::count")]
+    #[serde(deserialize_with = "workload_keys::users")]
     pub users: f64,
-    #[serde(deserialize_with = "input::fraction")]
+    #[serde(deserialize_with = "workload_keys::dau_fraction")]
     pub dau_fraction: f64,
-    #[serde(deserialize_with = "input::count")]
+    #[serde(deserialize_with = "workload_keys::requests_per_dau")]
     pub requests_per_dau: f64,
-    #[serde(deserialize_with = "input::count")]
+    #[serde(deserialize_with = "workload_keys::peak_factor")]
     pub peak_factor: f64,
     /// Read fraction φ = reads / (reads + writes).
-    #[serde(rename = "read_write", deserialize_with = "input::read_fraction")]
+    #[serde(rename = "read_write", deserialize_with = "workload_keys::read_write")]
     pub read_fraction: f64,
-    #[serde(deserialize_with = "input::count")]
+    #[serde(deserialize_with = "workload_keys::db_queries_per_read")]
     pub db_queries_per_read: f64,
-    #[serde(deserialize_with = "input::count")]
+    #[serde(deserialize_with = "workload_keys::db_queries_per_write")]
     pub db_queries_per_write: f64,
-    #[serde(deserialize_with = "input::count")]
+    #[serde(deserialize_with = "workload_keys::static_requests_per_dau")]
     pub static_requests_per_dau: f64,
-    #[serde(rename = "static_size", deserialize_with = "input::bytes")]
+    #[serde(rename = "static_size", deserialize_with = "workload_keys::static_size")]
     pub static_bytes: f64,
-    #[serde(rename = "response_size", deserialize_with = "input::bytes")]
+    #[serde(rename = "response_size", deserialize_with = "workload_keys::response_size")]
     pub response_bytes: f64,
-    #[serde(rename = "write_size", deserialize_with = "input::bytes")]
+    #[serde(rename = "write_size", deserialize_with = "workload_keys::write_size")]
     pub write_bytes: f64,
-    #[serde(rename = "web_cpu", deserialize_with = "input::duration_s")]
+    #[serde(rename = "web_cpu", deserialize_with = "workload_keys::web_cpu")]
     pub web_cpu_s: f64,
-    #[serde(rename = "static_cpu", deserialize_with = "input::duration_s")]
+    #[serde(rename = "static_cpu", deserialize_with = "workload_keys::static_cpu")]
     pub static_cpu_s: f64,
-    #[serde(rename = "db_read", deserialize_with = "input::duration_s")]
+    #[serde(rename = "db_read", deserialize_with = "workload_keys::db_read")]
     pub db_read_s: f64,
-    #[serde(rename = "db_write", deserialize_with = "input::duration_s")]
+    #[serde(rename = "db_write", deserialize_with = "workload_keys::db_write")]
     pub db_write_s: f64,
-    #[serde(deserialize_with = "input::count")]
+    #[serde(deserialize_with = "workload_keys::replica_apply_factor")]
     pub replica_apply_factor: f64,
     /// Parallel apply workers per replica (`w`): the apply stream is an
     /// M/M/w on the writes, held to `u_max` like every queue.
-    #[serde(deserialize_with = "input::count")]
+    #[serde(deserialize_with = "workload_keys::replica_apply_workers")]
     pub replica_apply_workers: f64,
     /// Share of the stored bytes a database reads often enough that it
     /// must sit in memory (rows and indexes of the working set).
-    #[serde(rename = "db_working_set", deserialize_with = "input::fraction")]
+    #[serde(rename = "db_working_set", deserialize_with = "workload_keys::db_working_set")]
     pub db_working_set_fraction: f64,
-    #[serde(rename = "cache_op", deserialize_with = "input::duration_s")]
+    #[serde(rename = "cache_op", deserialize_with = "workload_keys::cache_op")]
     pub cache_op_s: f64,
-    #[serde(rename = "session_op", deserialize_with = "input::duration_s")]
+    #[serde(rename = "session_op", deserialize_with = "workload_keys::session_op")]
     pub session_op_s: f64,
-    #[serde(deserialize_with = "input::count")]
+    #[serde(deserialize_with = "workload_keys::objects_per_user")]
     pub objects_per_user: f64,
-    #[serde(rename = "zipf", deserialize_with = "input::count")]
+    #[serde(rename = "zipf", deserialize_with = "workload_keys::zipf")]
     pub zipf_s: f64,
-    #[serde(rename = "object_size", deserialize_with = "input::bytes")]
+    #[serde(rename = "object_size", deserialize_with = "workload_keys::object_size")]
     pub object_bytes: f64,
-    #[serde(rename = "session_size", deserialize_with = "input::bytes")]
+    #[serde(rename = "session_size", deserialize_with = "workload_keys::session_size")]
     pub session_bytes: f64,
-    #[serde(deserialize_with = "input::count")]
+    #[serde(deserialize_with = "workload_keys::session_lookups_per_request")]
     pub session_lookups_per_request: f64,
-    #[serde(deserialize_with = "input::count")]
+    #[serde(deserialize_with = "workload_keys::jobs_per_dau")]
     pub jobs_per_dau: f64,
-    #[serde(rename = "job_cpu", deserialize_with = "input::duration_s")]
+    #[serde(rename = "job_cpu", deserialize_with = "workload_keys::job_cpu")]
     pub job_cpu_s: f64,
-    #[serde(rename = "enqueue_cpu", deserialize_with = "input::duration_s")]
+    #[serde(rename = "enqueue_cpu", deserialize_with = "workload_keys::enqueue_cpu")]
     pub enqueue_cpu_s: f64,
-    #[serde(deserialize_with = "input::count")]
+    #[serde(deserialize_with = "workload_keys::shard_key_zipf")]
     pub shard_key_zipf: f64,
-    #[serde(rename = "stored_per_user", deserialize_with = "input::bytes")]
+    #[serde(rename = "stored_per_user", deserialize_with = "workload_keys::stored_per_user")]
     pub stored_bytes_per_user: f64,
-    #[serde(deserialize_with = "input::count")]
+    #[serde(deserialize_with = "workload_keys::growth_per_month")]
     pub growth_per_month: f64,
-    #[serde(rename = "client_rtt_near", deserialize_with = "input::duration_s")]
+    #[serde(rename = "client_rtt_near", deserialize_with = "workload_keys::client_rtt_near")]
     pub client_rtt_near_s: f64,
-    #[serde(rename = "client_rtt_far", deserialize_with = "input::duration_s")]
+    #[serde(rename = "client_rtt_far", deserialize_with = "workload_keys::client_rtt_far")]
     pub client_rtt_far_s: f64,
-    #[serde(rename = "inter_dc_rtt", deserialize_with = "input::duration_s")]
+    #[serde(rename = "inter_dc_rtt", deserialize_with = "workload_keys::inter_dc_rtt")]
     pub inter_dc_rtt_s: f64,
-    #[serde(deserialize_with = "input::fraction")]
+    #[serde(deserialize_with = "workload_keys::far_user_fraction")]
     pub far_user_fraction: f64,
-    #[serde(rename = "hop_latency", deserialize_with = "input::duration_s")]
+    #[serde(rename = "hop_latency", deserialize_with = "workload_keys::hop_latency")]
     pub hop_latency_s: f64,
-    #[serde(deserialize_with = "input::bytes")]
+    #[serde(deserialize_with = "workload_keys::log_bytes_per_request")]
     pub log_bytes_per_request: f64,
     /// Monitoring metrics kept per running server (billed per metric-month
     /// where a stage adds monitoring).
-    #[serde(deserialize_with = "input::count")]
+    #[serde(deserialize_with = "workload_keys::metrics_per_server")]
     pub metrics_per_server: f64,
     /// Share of reads that need data from several shards once the data is
     /// sharded (what a join becomes): each of their database queries goes
     /// to `join_shards` shards at once and waits for the slowest.
-    #[serde(deserialize_with = "input::fraction")]
+    #[serde(deserialize_with = "workload_keys::join_share")]
     pub join_share: f64,
     /// Shards such a read visits (at most all of them), `k` from 1 to 64.
-    #[serde(deserialize_with = "input::count")]
+    #[serde(deserialize_with = "workload_keys::join_shards")]
     pub join_shards: f64,
     /// Share of requests whose host name the client already has resolved.
-    #[serde(deserialize_with = "input::fraction")]
+    #[serde(deserialize_with = "workload_keys::dns_hit_share")]
     pub dns_hit_share: f64,
     /// Time a DNS lookup takes when the client has to ask its resolver.
-    #[serde(rename = "dns_resolver_time", deserialize_with = "input::duration_s")]
+    #[serde(rename = "dns_resolver_time", deserialize_with = "workload_keys::dns_resolver_time")]
     pub dns_resolver_time_s: f64,
 }
 
@@ -123,6 +147,8 @@ impl Workload {
     }
 
     /// A workload file; keys it leaves out keep their built-in values.
+    /// Every key is checked against its range as it is read, so an error
+    /// names the file, the line and the key.
     pub fn parse(text: &str, source: &str) -> Result<Workload, InputError> {
         let full = input::with_defaults(text, source, DEFAULT_WORKLOAD)?;
         let workload: Workload = parse_toml(&full, source)?;
@@ -239,19 +265,19 @@ impl Workload {
 #[serde(deny_unknown_fields)]
 pub struct Targets {
     /// Server-side p99 of dynamic requests.
-    #[serde(rename = "p99", deserialize_with = "input::duration_s")]
+    #[serde(rename = "p99", deserialize_with = "targets_keys::p99")]
     pub p99_s: f64,
-    #[serde(deserialize_with = "input::fraction")]
+    #[serde(deserialize_with = "targets_keys::max_util")]
     pub max_util: f64,
-    #[serde(deserialize_with = "input::fraction")]
+    #[serde(deserialize_with = "targets_keys::failover_util")]
     pub failover_util: f64,
-    #[serde(deserialize_with = "input::fraction")]
+    #[serde(deserialize_with = "targets_keys::availability")]
     pub availability: f64,
-    #[serde(deserialize_with = "input::fraction")]
+    #[serde(deserialize_with = "targets_keys::instance_availability")]
     pub instance_availability: f64,
-    #[serde(deserialize_with = "input::fraction")]
+    #[serde(deserialize_with = "targets_keys::dc_availability")]
     pub dc_availability: f64,
-    #[serde(deserialize_with = "input::fraction")]
+    #[serde(deserialize_with = "targets_keys::managed_availability")]
     pub managed_availability: f64,
 }
 
@@ -261,21 +287,10 @@ impl Targets {
     }
 
     /// A targets file; keys it leaves out keep their built-in values.
+    /// Every key is checked against its range as it is read.
     pub fn parse(text: &str, source: &str) -> Result<Targets, InputError> {
         let full = input::with_defaults(text, source, DEFAULT_TARGETS)?;
-        let targets: Targets = parse_toml(&full, source)?;
-        for (key, value) in [
-            ("p99", targets.p99_s),
-            ("max_util", targets.max_util),
-            ("failover_util", targets.failover_util),
-        ] {
-            if value <= 0.0 {
-                return Err(InputError::new(format!(
-                    "{source}: key `{key}`: must be greater than 0"
-                )));
-            }
-        }
-        Ok(targets)
+        parse_toml(&full, source)
     }
 }
 

@@ -109,7 +109,7 @@ fn target_hit_finds_the_least_lfu_capacity() {
         "--target-hit",
         "50%",
         "--object-size",
-        "920",
+        "920B",
     ]);
     assert!(
         (number(&row, "capacity_items") - least as f64).abs() < 1e-9,
@@ -134,7 +134,7 @@ fn memory_becomes_items() {
         "--memory",
         "1GiB",
         "--object-size",
-        "1000",
+        "1000B",
     ]);
     assert!((number(&row, "capacity_items") - 745_654.0).abs() < 1e-9);
     assert!((number(&row, "memory_bytes") - 1_073_741_824.0).abs() < 1e-3);

@@ -46,21 +46,21 @@ fn number(row: &HashMap<String, String>, field: &str) -> f64 {
 }
 
 #[test]
-fn two_hundred_points_each_the_cheapest_stage_meeting_the_targets() {
-    let args = ["sweep", "--users", "1k..1B", "--points", "200", "--format", "csv"];
+fn a_hundred_points_each_the_cheapest_stage_meeting_the_targets() {
+    let args = ["sweep", "--users", "1k..1B", "--points", "100", "--format", "csv"];
     let (code, out, err) = scaleplan(&args);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(out.lines().count(), 201, "header + 200 rows");
+    assert_eq!(out.lines().count(), 101, "header + 100 rows");
     let recommended = csv_rows(&out);
-    assert_eq!(recommended.len(), 200);
+    assert_eq!(recommended.len(), 100);
 
     let (code, all, _) = scaleplan(&[&args[..], &["--all-stages"]].concat());
     assert_eq!(code, 0);
     let all = csv_rows(&all);
-    assert_eq!(all.len(), 2000, "10 stages × 200 points");
+    assert_eq!(all.len(), 1000, "10 stages × 100 points");
 
     let first = number(&recommended[0], "users");
-    let last = number(&recommended[199], "users");
+    let last = number(&recommended[99], "users");
     assert!(first == 1e3 && last == 1e9, "{first} {last}");
     let mut seen_a_stage = 0;
     for (i, row) in recommended.iter().enumerate() {
@@ -97,14 +97,14 @@ fn two_hundred_points_each_the_cheapest_stage_meeting_the_targets() {
             );
         }
     }
-    assert!(seen_a_stage > 190, "most counts have a stage: {seen_a_stage}");
+    assert!(seen_a_stage > 95, "most counts have a stage: {seen_a_stage}");
 }
 
 #[test]
 fn json_is_flat_and_finite() {
     for extra in [&[][..], &["--all-stages"][..]] {
         let args = [
-            &["sweep", "--users", "1..10T", "--points", "40", "--format", "json"][..],
+            &["sweep", "--users", "1..1T", "--points", "40", "--format", "json"][..],
             extra,
         ]
         .concat();

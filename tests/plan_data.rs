@@ -163,8 +163,8 @@ fn the_sharded_stage_fills_and_reshards_as_scaleplan_shards_says() {
     for users in ["10M", "100M"] {
         let row = plan_row(&["--users", users, "--stage", "sharding"]);
         let shards = number(&row, "shards").to_string();
-        let limit = number(&row, "shard_limit_bytes").to_string();
-        let stored = (number(&row, "users") * 1e6).to_string(); // stored_per_user 1MB
+        let limit = format!("{}B", number(&row, "shard_limit_bytes"));
+        let stored = format!("{}B", number(&row, "users") * 1e6); // stored_per_user 1MB
         let keys = number(&row, "users").to_string();
         // The record gives seconds; the growth compounds monthly.
         let months = number(&row, "time_to_full_s") / scaleplan::quantity::SECONDS_PER_MONTH;
@@ -217,11 +217,11 @@ fn the_sharded_stage_fills_and_reshards_as_scaleplan_shards_says() {
                 "--placement",
                 placement,
                 "--stored",
-                &stored_then.to_string(),
+                &format!("{stored_then}B"),
                 "--reshard-to",
                 &to,
                 "--bandwidth",
-                &format!("{bandwidth}/s"),
+                &format!("{bandwidth}B/s"),
             ]);
             let moved = number(&row, &format!("{placement}_moved_bytes"));
             assert!(

@@ -73,7 +73,7 @@ fn every_table_fits_120_columns_at_every_user_count() {
             format!("plan --users {users} --stage message-queue"),
             format!("plan --users {users} --stage single-server"),
             format!("sweep --all-stages --users {users}"),
-            format!("sweep --users {users}..10T --points 5"),
+            format!("sweep --users {users}..1T --points 5"),
         ];
         commands.extend(calculators(u));
         for command in commands {

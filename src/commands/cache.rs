@@ -26,8 +26,40 @@ pub fn run(args: &CacheArgs) -> Result<Calculation, InputError> {
     })
 }
 
+/// The size of the cache, one of three ways (or the TTL for TTL
+/// policies); memory flags only with something that turns items into bytes.
+fn check_size(args: &CacheArgs) -> Result<(), InputError> {
+    let sized = args.capacity.is_some() || args.memory.is_some() || args.target_hit.is_some();
+    if !args.policy.is_ttl() && !sized {
+        return Err(InputError::new(format!(
+            "cache: give the cache's size one of three ways: --capacity ITEMS (e.g. 1M), --memory BYTES with --object-size BYTES (e.g. 16GiB and 1KiB), or --target-hit FRACTION to find the least size reaching it (e.g. 90%) [policy {}]",
+            args.policy.as_str()
+        )));
+    }
+    if args.policy.is_ttl() && args.ttl.is_none() && args.target_hit.is_none() {
+        return Err(InputError::new(format!(
+            "cache: policy {} needs --ttl TIME (e.g. 5min) and --request-rate RATE, or --target-hit FRACTION to find the TTL",
+            args.policy.as_str()
+        )));
+    }
+    let bytes_known = args.memory.is_some() || args.object_size.is_some();
+    for (flag, given) in [
+        ("--usable-memory", args.usable_memory.is_some()),
+        ("--key-overhead", args.key_overhead.is_some()),
+    ] {
+        if given && !bytes_known {
+            return Err(InputError::flag(
+                flag,
+                "applies to memory: give --memory with --object-size, or --object-size to turn items into memory",
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn spec(args: &CacheArgs) -> Result<CacheSpec, InputError> {
     let (keys, zipf_s) = super::keys_and_zipf(&args.popularity)?;
+    check_size(args)?;
     let mut spec = CacheSpec::new(keys as f64, zipf_s, args.policy);
     spec.capacity_items = args.capacity.map(|items| items as f64);
     spec.memory_bytes = args.memory;

@@ -25,12 +25,16 @@ pub struct Calculation {
     pub explanation: Option<String>,
 }
 
-/// `--keys` and `--zipf`, both required by `cache` and `shards`.
+/// `--keys`, required by `cache` and `shards`.
+pub fn keys(args: &crate::cli::PopularityArgs) -> Result<u64, crate::error::InputError> {
+    args.keys
+        .ok_or_else(|| crate::error::InputError::required("--keys", "the number of distinct keys, e.g. 10M"))
+}
+
+/// `--keys` and `--zipf`, both required by `cache`.
 pub fn keys_and_zipf(args: &crate::cli::PopularityArgs) -> Result<(u64, f64), crate::error::InputError> {
     use crate::error::InputError;
-    let keys = args
-        .keys
-        .ok_or_else(|| InputError::required("--keys", "the number of distinct keys, e.g. 10M"))?;
+    let keys = keys(args)?;
     let zipf_s = args.zipf.ok_or_else(|| {
         InputError::required("--zipf", "the Zipf exponent of key popularity, e.g. 0.9 (0 is uniform)")
     })?;

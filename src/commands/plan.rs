@@ -6,11 +6,10 @@ use crate::cli::{InputArgs, PlanArgs};
 use crate::cost::{Catalog, Prices};
 use crate::error::InputError;
 use crate::input::read_file;
-use crate::model::Stage;
-use crate::model::TierKind;
+use crate::model::{Stage, TierKind, BUILTIN};
 use crate::plan::failures::{WhatIf, PARTS};
 use crate::plan::{plan, plan_with_failures, BillLine, Inputs, StagePlan, TierPlan};
-use crate::quantity::{format_count, format_duration, format_percent, format_rate, format_usd};
+use crate::quantity::{format_count, format_duration, format_percent, format_rate, format_usd, shown};
 use crate::report::{Record, TableView, Unit};
 use crate::workload::{Targets, Workload};
 
@@ -60,13 +59,15 @@ impl Loaded {
 }
 
 /// Reads the files and flags of `args`; `users` (from `plan --users`)
-/// replaces the workload's user count.
+/// replaces the workload's user count. Every value is already in its range
+/// (the flags' parsers and the files' readers check them); what is left to
+/// check here is how the files fit together.
 pub fn load(args: &InputArgs, users: Option<f64>) -> Result<Loaded, InputError> {
     let mut workload = match &args.workload {
         Some(path) => Workload::parse(&read_file("--workload", path)?, path)?,
         None => Workload::builtin(),
     };
-    apply_workload_flags(&mut workload, args, users)?;
+    apply_workload_flags(&mut workload, args, users);
     let mut targets = match &args.targets {
         Some(path) => Targets::parse(&read_file("--targets", path)?, path)?,
         None => Targets::builtin(),
@@ -74,9 +75,6 @@ pub fn load(args: &InputArgs, users: Option<f64>) -> Result<Loaded, InputError> 
     targets.p99_s = args.p99.unwrap_or(targets.p99_s);
     targets.max_util = args.max_util.unwrap_or(targets.max_util);
     targets.availability = args.availability.unwrap_or(targets.availability);
-    if targets.p99_s <= 0.0 || targets.max_util <= 0.0 {
-        return Err(InputError::new("--p99 and --max-util must be greater than 0"));
-    }
     let catalog = match &args.catalog {
         Some(path) => {
             Catalog::parse(&read_file("--catalog", path)?, path).map_err(|e| InputError::new(e.to_string()))?
@@ -90,65 +88,65 @@ pub fn load(args: &InputArgs, users: Option<f64>) -> Result<Loaded, InputError> 
         Some(path) => Prices::parse(&read_file("--prices", path)?, path).map_err(|e| InputError::new(e.to_string()))?,
         None => Prices::builtin(),
     };
+    let catalog_source = args
+        .catalog
+        .as_deref()
+        .map_or("the built-in catalog (data/instances.csv)".to_string(), |path| {
+            format!("the catalog {path}")
+        });
+    let stages = stages(args, &catalog, &catalog_source)?;
     Ok(Loaded {
         workload,
         targets,
         catalog,
         prices,
-        stages: stages(args)?,
+        stages,
         shown: args.stages.clone(),
     })
 }
 
-fn apply_workload_flags(w: &mut Workload, args: &InputArgs, users: Option<f64>) -> Result<(), InputError> {
-    if let Some(users) = users {
-        if users < 1.0 {
-            return Err(InputError::flag("--users", "must be at least 1"));
-        }
-        w.users = users;
-    }
+fn apply_workload_flags(w: &mut Workload, args: &InputArgs, users: Option<f64>) {
+    w.users = users.unwrap_or(w.users);
     w.dau_fraction = args.dau_fraction.unwrap_or(w.dau_fraction);
     w.requests_per_dau = args.requests_per_user.unwrap_or(w.requests_per_dau);
     w.read_fraction = args.read_write.unwrap_or(w.read_fraction);
-    if let Some(p) = args.peak_factor {
-        if p < 1.0 {
-            return Err(InputError::flag(
-                "--peak-factor",
-                format!("must be at least 1, got {p}"),
-            ));
-        }
-        w.peak_factor = p;
-    }
-    if w.users > 1e13 {
-        return Err(InputError::flag(
-            "--users",
-            "more than 10 trillion users is outside the model's range",
-        ));
-    }
-    Ok(())
+    w.peak_factor = args.peak_factor.unwrap_or(w.peak_factor);
 }
 
-/// The built-in ladder or the `--model` files; `--stage` ids are checked
-/// here and filter what is shown, not what the recommendation weighs.
-fn stages(args: &InputArgs) -> Result<Vec<Stage>, InputError> {
-    let all = if args.models.is_empty() {
-        Stage::builtin()
+/// The built-in ladder or the `--model` files, each checked against the
+/// catalog, no stage id given twice; `--stage` ids are checked here and
+/// filter what is shown, not what the recommendation weighs.
+fn stages(args: &InputArgs, catalog: &Catalog, catalog_source: &str) -> Result<Vec<Stage>, InputError> {
+    let all: Vec<(String, Stage)> = if args.models.is_empty() {
+        let names = BUILTIN.iter().map(|(id, _)| format!("built-in model {id}"));
+        names.zip(Stage::builtin()).collect()
     } else {
         args.models
             .iter()
-            .map(|path| Stage::parse(&read_file("--model", path)?, path))
-            .collect::<Result<Vec<_>, _>>()?
+            .map(|path| Ok((path.clone(), Stage::parse(&read_file("--model", path)?, path)?)))
+            .collect::<Result<Vec<_>, InputError>>()?
     };
-    for id in &args.stages {
-        if !all.iter().any(|s| &s.id == id) {
-            let known: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
+    for (i, (source, stage)) in all.iter().enumerate() {
+        stage
+            .check_catalog(catalog, catalog_source)
+            .map_err(|e| InputError::new(format!("{source}: {e}")))?;
+        if let Some((first, _)) = all[..i].iter().find(|(_, s)| s.id == stage.id) {
             return Err(InputError::flag(
-                "--stage",
-                format!("no stage `{id}`; known: {}", known.join(", ")),
+                "--model",
+                format!("{source} and {first} both have id `{}`; give each stage once", stage.id),
             ));
         }
     }
-    Ok(all)
+    for id in &args.stages {
+        if !all.iter().any(|(_, s)| &s.id == id) {
+            let known: Vec<&str> = all.iter().map(|(_, s)| s.id.as_str()).collect();
+            return Err(InputError::flag(
+                "--stage",
+                format!("no stage `{}`; known: {}", shown(id), known.join(", ")),
+            ));
+        }
+    }
+    Ok(all.into_iter().map(|(_, stage)| stage).collect())
 }
 
 /// What `plan` prints: the records, the table view, and (one stage in a
@@ -227,16 +225,13 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
             explanation,
         });
     }
-    // A search that fails (a workload that cannot be planned at one user)
-    // leaves the ceiling unknown rather than failing the plan.
-    let found = ceilings(&inputs, &shown);
+    // A search that fails is an error here as in `ladder` and `sweep`:
+    // the same input gets the same answer from every command.
+    let found = ceilings(&inputs, &shown)?;
     let stage_records = plans
         .iter()
         .enumerate()
-        .map(|(i, p)| match &found {
-            Ok(all) => stage_record(p, all.get(i).ok_or_else(|| InputError::new("no ceiling"))),
-            Err(e) => stage_record(p, Err(e.clone())),
-        })
+        .map(|(i, p)| stage_record(p, found.get(i).ok_or_else(|| InputError::new("no ceiling"))))
         .collect();
     let view = TableView {
         columns: STAGE_COLUMNS.to_vec(),

@@ -18,6 +18,7 @@ pub const DEFAULT_VNODES: u64 = 256;
 
 pub fn run(args: &ShardsArgs) -> Result<Calculation, InputError> {
     let layout = layout(args)?;
+    check_question(args)?;
     check_companions(args)?;
     let mut notes = Vec::new();
     let shards = match (args.shards, args.size_to) {
@@ -39,7 +40,8 @@ pub fn run(args: &ShardsArgs) -> Result<Calculation, InputError> {
     let shard_input = input(args, layout, shards);
     let e = estimate(&shard_input)?;
     notes.extend(estimate_notes(&e, args));
-    let row = record(Some(e.shards), &layout, Some(&e), e.hottest_key_share, e.hot_key_fits);
+    let load = args.popularity.zipf.map(|_| e.hottest_key_share);
+    let row = record(Some(e.shards), &layout, Some(&e), load, e.hot_key_fits);
     let sized = args.shards.is_none();
     Ok(Calculation {
         records: vec![row],
@@ -50,8 +52,12 @@ pub fn run(args: &ShardsArgs) -> Result<Calculation, InputError> {
     })
 }
 
+/// `--keys` always; `--zipf` only where load is asked about (without it
+/// the load fields are null, and the key-count math, which does not depend
+/// on popularity, runs on a uniform law).
 fn layout(args: &ShardsArgs) -> Result<Layout, InputError> {
-    let (keys, zipf_s) = super::keys_and_zipf(&args.popularity)?;
+    let keys = super::keys(&args.popularity)?;
+    let zipf_s = args.popularity.zipf.unwrap_or(0.0);
     let vnodes = match (args.placement, args.vnodes) {
         (Placement::Consistent, vnodes) => vnodes.unwrap_or(DEFAULT_VNODES),
         (_, Some(_)) => {
@@ -66,6 +72,27 @@ fn layout(args: &ShardsArgs) -> Result<Layout, InputError> {
         placement: args.placement,
         vnodes,
     })
+}
+
+/// A question to answer, and `--zipf` where it needs request load: a
+/// storage-only or resharding-only question needs no popularity.
+fn check_question(args: &ShardsArgs) -> Result<(), InputError> {
+    let asks_load = args.rate.is_some() || matches!(args.size_to, Some(ShardCapacity::RatePerS(_)));
+    if asks_load && args.popularity.zipf.is_none() {
+        let flag = if args.rate.is_some() { "--rate" } else { "--size-to" };
+        return Err(InputError::flag(
+            flag,
+            "the hottest shard's request rate needs --zipf, the Zipf exponent of key popularity (e.g. 0.9; 0 is uniform)",
+        ));
+    }
+    let asks_anything =
+        args.popularity.zipf.is_some() || args.stored.is_some() || args.reshard_to.is_some() || args.size_to.is_some();
+    if !asks_anything {
+        return Err(InputError::new(
+            "shards: nothing to answer; give --zipf for the load skew (with --rate for rates), --stored for the bytes per shard, or --reshard-to to reshard",
+        ));
+    }
+    Ok(())
 }
 
 /// Flags that answer nothing without another one are an error, not a null.
@@ -151,7 +178,10 @@ fn no_count_fits(args: &ShardsArgs, layout: &Layout, ceiling: &Ceiling) -> Resul
         Ceiling::HotKey { .. } => Some(false),
         _ => rate_capacity(args).map(|_| true),
     };
-    let hottest_key_share = skew(layout, 1)?.hottest_key_share;
+    let hottest_key_share = match args.popularity.zipf {
+        Some(_) => Some(skew(layout, 1)?.hottest_key_share),
+        None => None,
+    };
     let explanation = args.explain.then(|| {
         let mut e = crate::explain::Explanation::new("How this shard answer was computed (DESIGN §6):");
         e.note(format!("no shard count fits: {}", ceiling_note(ceiling)));
@@ -225,24 +255,30 @@ fn estimate_notes(e: &ShardEstimate, args: &ShardsArgs) -> Vec<String> {
 }
 
 /// The output fields, in order; `None` inputs are the fields that do not
-/// exist (no shard count fits).
+/// exist (no shard count fits). `hottest_key_share` is `None` without
+/// `--zipf`, and so are the other load fields.
 fn record(
     shards: Option<u64>,
     layout: &Layout,
     e: Option<&ShardEstimate>,
-    hottest_key_share: f64,
+    hottest_key_share: Option<f64>,
     hot_key_fits: Option<bool>,
 ) -> Record {
+    let load = e.filter(|_| hottest_key_share.is_some());
     Record::new()
         .opt_int("shards", shards)
         .int("keys", layout.keys)
-        .float("zipf_exponent", Unit::Plain, layout.zipf_s)
+        .opt_float("zipf_exponent", Unit::Plain, hottest_key_share.map(|_| layout.zipf_s))
         .text("placement", layout.placement.as_str())
         .opt_int("vnodes", layout.ring_vnodes())
-        .opt_float("skew", Unit::Plain, e.map(|e| e.skew))
-        .opt_float("skew_p95", Unit::Plain, e.and_then(|e| e.skew_p95))
-        .float("hottest_key_share", Unit::Fraction, hottest_key_share)
-        .opt_float("hottest_shard_share", Unit::Fraction, e.map(|e| e.hottest_shard_share))
+        .opt_float("skew", Unit::Plain, load.map(|e| e.skew))
+        .opt_float("skew_p95", Unit::Plain, load.and_then(|e| e.skew_p95))
+        .opt_float("hottest_key_share", Unit::Fraction, hottest_key_share)
+        .opt_float(
+            "hottest_shard_share",
+            Unit::Fraction,
+            load.map(|e| e.hottest_shard_share),
+        )
         .opt_bool("hot_key_fits", hot_key_fits)
         .opt_float("moved_fraction", Unit::Fraction, e.and_then(|e| e.moved_fraction))
         .opt_float("moved_bytes", Unit::Bytes, e.and_then(|e| e.moved_bytes))

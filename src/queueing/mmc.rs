@@ -5,7 +5,9 @@
 use crate::search::bisect_decreasing;
 use std::fmt;
 
-/// Why an M/M/c could not be built from the given numbers.
+/// Why an M/M/c could not be built from the given numbers. The messages
+/// name the quantity, not a command-line flag: the planner builds queues
+/// from workload files as well, and a caller that knows the flag says so.
 #[derive(Debug, Clone, PartialEq)]
 pub enum QueueError {
     /// The arrival rate is negative or not finite.
@@ -25,13 +27,16 @@ pub enum QueueError {
 impl fmt::Display for QueueError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            QueueError::ArrivalRate(v) => write!(f, "--arrival-rate must be a finite rate ≥ 0, got {v}"),
-            QueueError::ServiceTime(v) => write!(f, "--service-time must be a finite time > 0, got {v}"),
-            QueueError::Servers => write!(f, "--servers must be at least 1"),
+            QueueError::ArrivalRate(v) => write!(f, "the arrival rate must be a finite rate ≥ 0, got {v}"),
+            QueueError::ServiceTime(v) => write!(f, "the service time must be a finite time > 0, got {v}"),
+            QueueError::Servers => write!(f, "a queue needs at least 1 server"),
             QueueError::Quantile(q) => write!(f, "a quantile must lie strictly between 0 and 1, got {q}"),
             QueueError::Constraint(name, accepted, v) => write!(f, "{name} must be {accepted}, got {v}"),
             QueueError::Variability(name, v) => {
-                write!(f, "{name} must be a finite coefficient of variation ≥ 0, got {v}")
+                write!(
+                    f,
+                    "{name} must be a finite coefficient of variation ≥ 0 whose square stays finite, got {v}"
+                )
             }
         }
     }
@@ -159,8 +164,10 @@ impl Mmc {
     /// service part of the response time stays exponential. Both must be
     /// finite and ≥ 0; `ca = cs = 0` (deterministic) gives no wait at all.
     pub fn with_variability(mut self, ca: f64, cs: f64) -> Result<Mmc, QueueError> {
-        for (name, v) in [("--ca", ca), ("--cs", cs)] {
-            if !(v.is_finite() && v >= 0.0) {
+        for (name, v) in [("the arrival variability ca", ca), ("the service variability cs", cs)] {
+            // ca² and cs² must stay finite too: a factor of infinity would
+            // make a stable queue's mean wait undefined.
+            if !(v.is_finite() && v >= 0.0 && (v * v).is_finite()) {
                 return Err(QueueError::Variability(name, v));
             }
         }

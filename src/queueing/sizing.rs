@@ -153,12 +153,16 @@ fn validate(farm: &Farm, c: &Constraints) -> Result<(), QueueError> {
     let fraction_ok = |u: f64| u.is_finite() && u > 0.0 && u <= 1.0;
     if let Some(u) = c.max_utilization {
         if !fraction_ok(u) {
-            return Err(QueueError::Constraint("--max-util", "a fraction in (0, 1]", u));
+            return Err(QueueError::Constraint(
+                "the utilization ceiling",
+                "a fraction in (0, 1]",
+                u,
+            ));
         }
     }
     if c.n_plus_one && !fraction_ok(c.failover_utilization) {
         return Err(QueueError::Constraint(
-            "--failover-util",
+            "the failover utilization ceiling",
             "a fraction in (0, 1]",
             c.failover_utilization,
         ));
@@ -170,7 +174,7 @@ fn validate(farm: &Farm, c: &Constraints) -> Result<(), QueueError> {
     }
     if let Some(w) = c.mean_wait_s {
         if !(w.is_finite() && w > 0.0) {
-            return Err(QueueError::Constraint("--mean-wait", "a time > 0", w));
+            return Err(QueueError::Constraint("the mean wait target", "a time > 0", w));
         }
     }
     Ok(())
