@@ -355,7 +355,15 @@ const PEAK_FACTOR: Range = Range::new(Number, 1.0, 12.0);
 const READ_WRITE: Range = Range::new(Mix, 0.0, 1.0);
 const LATENCY_TARGET: Range = Range::above(Duration, 0.0, DAY);
 const UTILIZATION: Range = Range::new(Fraction, 0.01, 1.0);
-const AVAILABILITY: Range = Range::new(Fraction, 0.0, 1.0);
+/// A server, data center or service up less than 90 % of the time is not
+/// one to plan with (and makes the planner search far for redundancy).
+const AVAILABILITY: Range = Range::new(Fraction, 0.9, 1.0);
+/// A target of 100 % no stage can meet: the planner would add servers for
+/// it round after round.
+const AVAILABILITY_TARGET: Range = Range {
+    max_open: true,
+    ..AVAILABILITY
+};
 const REQUEST_RATE: Range = Range::new(Rate, 0.0, 1e9);
 /// A queue's offered load `λ·S` stays under 4e11 Erlangs: the Erlang B
 /// recursion costs `√a` steps a count, so sizing stays well under a second.
@@ -386,7 +394,7 @@ pub const FLAGS: &[Input] = &[
     Input::one("--read-write", READ_WRITE),
     Input::one("--p99", LATENCY_TARGET),
     Input::one("--max-util", UTILIZATION),
-    Input::one("--availability", AVAILABILITY),
+    Input::one("--availability", AVAILABILITY_TARGET),
     Input::one("--points", Range::new(Whole, 2.0, crate::sweep::MAX_POINTS as f64)),
     Input::one("--arrival-rate", ARRIVAL_RATE),
     Input::one("--service-time", SERVICE_TIME),
@@ -438,27 +446,32 @@ pub const WORKLOAD: &[Input] = &[
     Input::one("requests_per_dau", REQUESTS_PER_DAU),
     Input::one("peak_factor", PEAK_FACTOR),
     Input::one("read_write", READ_WRITE),
-    Input::one("db_queries_per_read", Range::new(Count, 0.0, 100.0)),
-    Input::one("db_queries_per_write", Range::new(Count, 0.0, 100.0)),
+    // Each query is a visit the latency distribution convolves, and each
+    // count of cache misses among a read's queries a class of its own: the
+    // work grows with the square of the count.
+    Input::one("db_queries_per_read", Range::new(Count, 0.0, 10.0)),
+    Input::one("db_queries_per_write", Range::new(Count, 0.0, 10.0)),
     Input::one("static_requests_per_dau", Range::new(Count, 0.0, 1e5)),
     Input::one("static_size", Range::new(Bytes, 0.0, 1e9)),
     Input::one("response_size", Range::new(Bytes, 0.0, 1e9)),
     Input::one("write_size", Range::new(Bytes, 0.0, 1e9)),
-    Input::one("web_cpu", Range::new(Duration, 1e-6, HOUR)),
-    Input::one("static_cpu", Range::new(Duration, 1e-6, HOUR)),
-    Input::one("db_read", Range::new(Duration, 1e-6, HOUR)),
-    Input::one("db_write", Range::new(Duration, 1e-6, HOUR)),
+    // Work in the request path: a request of more than 10 s is a job.
+    Input::one("web_cpu", Range::new(Duration, 1e-6, 10.0)),
+    Input::one("static_cpu", Range::new(Duration, 1e-6, 10.0)),
+    Input::one("db_read", Range::new(Duration, 1e-6, 10.0)),
+    Input::one("db_write", Range::new(Duration, 1e-6, 10.0)),
     Input::one("replica_apply_factor", Range::above(Number, 0.0, 10.0)),
-    Input::one("cache_op", Range::new(Duration, 1e-6, HOUR)),
-    Input::one("session_op", Range::new(Duration, 1e-6, HOUR)),
+    // An in-memory store's operation: well under a millisecond in practice.
+    Input::one("cache_op", Range::new(Duration, 1e-6, 0.1)),
+    Input::one("session_op", Range::new(Duration, 1e-6, 0.1)),
     Input::one("objects_per_user", Range::new(Count, 0.001, 1000.0)),
     Input::one("zipf", ZIPF),
     Input::one("object_size", VALUE_SIZE),
     Input::one("session_size", VALUE_SIZE),
-    Input::one("session_lookups_per_request", Range::new(Count, 0.0, 100.0)),
+    Input::one("session_lookups_per_request", Range::new(Count, 0.0, 10.0)),
     Input::one("jobs_per_dau", Range::new(Count, 0.0, 1e4)),
     Input::one("job_cpu", Range::new(Duration, 1e-6, HOUR)),
-    Input::one("enqueue_cpu", Range::new(Duration, 1e-6, HOUR)),
+    Input::one("enqueue_cpu", Range::new(Duration, 1e-6, 0.1)),
     Input::one("shard_key_zipf", ZIPF),
     Input::one("stored_per_user", Range::new(Bytes, 0.0, 1e12)),
     Input::one("growth_per_month", Range::new(Fraction, 0.0, 1.0)),
@@ -482,7 +495,7 @@ pub const TARGETS: &[Input] = &[
     Input::one("p99", LATENCY_TARGET),
     Input::one("max_util", UTILIZATION),
     Input::one("failover_util", UTILIZATION),
-    Input::one("availability", AVAILABILITY),
+    Input::one("availability", AVAILABILITY_TARGET),
     Input::one("instance_availability", AVAILABILITY),
     Input::one("dc_availability", AVAILABILITY),
     Input::one("managed_availability", AVAILABILITY),

@@ -151,58 +151,10 @@ impl Workload {
     /// names the file, the line and the key.
     pub fn parse(text: &str, source: &str) -> Result<Workload, InputError> {
         let full = input::with_defaults(text, source, DEFAULT_WORKLOAD)?;
-        let workload: Workload = parse_toml(&full, source)?;
-        workload.validate(source)?;
-        Ok(workload)
-    }
-
-    fn validate(&self, source: &str) -> Result<(), InputError> {
-        let bad = |key: &str, what: &str| InputError::new(format!("{source}: key `{key}`: {what}"));
-        if self.peak_factor < 1.0 {
-            return Err(bad("peak_factor", "must be at least 1 (the peak is at least the mean)"));
-        }
-        for (key, value) in [
-            ("web_cpu", self.web_cpu_s),
-            ("db_read", self.db_read_s),
-            ("db_write", self.db_write_s),
-            ("cache_op", self.cache_op_s),
-            ("session_op", self.session_op_s),
-            ("static_cpu", self.static_cpu_s),
-            ("job_cpu", self.job_cpu_s),
-            ("enqueue_cpu", self.enqueue_cpu_s),
-        ] {
-            if value <= 0.0 {
-                return Err(bad(key, "a service time must be greater than 0"));
-            }
-        }
-        if self.replica_apply_factor <= 0.0 {
-            return Err(bad(
-                "replica_apply_factor",
-                "must be greater than 0 (a replica does some work per write)",
-            ));
-        }
-        if !(self.replica_apply_workers >= 1.0 && self.replica_apply_workers <= 1024.0)
-            || self.replica_apply_workers.fract() != 0.0
-        {
-            return Err(bad(
-                "replica_apply_workers",
-                "must be a whole number from 1 to 1024 (MySQL's replica_parallel_workers range)",
-            ));
-        }
-        if !(self.db_working_set_fraction > 0.0 && self.db_working_set_fraction <= 1.0) {
-            return Err(bad("db_working_set", "must be a fraction above 0 and at most 100%"));
-        }
-        let max_fan_out = crate::latency::MAX_FAN_OUT as f64;
-        if !(1.0..=max_fan_out).contains(&self.join_shards) || self.join_shards.fract() != 0.0 {
-            return Err(bad(
-                "join_shards",
-                "must be a whole number of shards from 1 to 64 (a read that gathers from more is a full scan, not a join)",
-            ));
-        }
-        if self.objects_per_user * self.users.max(1.0) < 1.0 {
-            return Err(bad("objects_per_user", "must give at least one cacheable object"));
-        }
-        Ok(())
+        // Every key's range is checked as it is read (src/ranges.rs); the
+        // key count `users · objects_per_user` is at least 1 by
+        // construction (`cache_keys`).
+        parse_toml(&full, source)
     }
 
     /// Daily active users `U·f_dau`.

@@ -261,8 +261,7 @@ fn every_flag_accepts_both_ends_of_its_range() {
     for (flag, input) in numeric_flags() {
         for range in input.ranges() {
             let ends = [(range.min, range.min_open), (range.max, range.max_open)];
-            for (end, open) in ends.into_iter().filter(|(_, open)| !open) {
-                let _ = open;
+            for (end, _) in ends.into_iter().filter(|(_, open)| !open) {
                 let mut args = vec!["scaleplan".to_string()];
                 args.extend(line(&flag.command, &flag.long, &range.kind.write(end)));
                 // sweep's --points applies to a range of users, the default.

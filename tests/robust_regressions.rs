@@ -43,7 +43,7 @@ fn huge_counts_in_files_are_refused_not_allocated() {
     let workload = temp_file("lookups.toml", "session_lookups_per_request = 1e13\n");
     let err = refused(&["plan", "--workload", &workload]);
     assert!(
-        err.ends_with("line 1: key `session_lookups_per_request`: \"10000000000000\" is out of range; give 0 to 100"),
+        err.ends_with("line 1: key `session_lookups_per_request`: \"10000000000000\" is out of range; give 0 to 10"),
         "{err}"
     );
 }

@@ -48,6 +48,12 @@ impl std::error::Error for QueueError {}
 /// recursion may start: the mass left out is below Φ(−12) ≈ 2e-33.
 const RECURSION_START_SIGMAS: f64 = 12.0;
 
+/// Standard deviations of Poisson(a) above its mean past which Erlang B is
+/// below the smallest double (see [`erlang_b`]), for loads of at least
+/// [`FAR_ABOVE_MIN_LOAD`] Erlangs.
+const FAR_ABOVE_SIGMAS: f64 = 40.0;
+const FAR_ABOVE_MIN_LOAD: f64 = 1e6;
+
 /// Erlang B blocking probability `B(c, a)`.
 ///
 /// ```text
@@ -60,6 +66,12 @@ const RECURSION_START_SIGMAS: f64 = 12.0;
 /// relative, so the result keeps full precision while the cost is
 /// `O(√a)` rather than `O(c)`; once `1/B` overflows, `B` is 0 to double
 /// precision. `a = 0` gives 0 (for `c ≥ 1`).
+///
+/// Far above the load it returns 0 without a step: `B ≤ 2·p(c)` for
+/// `c > a` (`p` the Poisson(a) mass), and `p(c)/p(a) ≤ e^{−(c−a)²/(2c)}`,
+/// which for `a ≥ 10⁶` and `c ≥ a + 40√a` is below `e^{−769}`, under the
+/// smallest double. A farm sized well below its ceiling (a sized tier at
+/// 1e11 Erlangs and 50 % utilization) then costs nothing to evaluate.
 ///
 /// ```
 /// use scaleplan::queueing::mmc::erlang_b;
@@ -74,6 +86,9 @@ pub fn erlang_b(servers: u64, offered_load: f64) -> f64 {
         return 0.0;
     }
     let a = offered_load;
+    if a >= FAR_ABOVE_MIN_LOAD && servers as f64 >= a + FAR_ABOVE_SIGMAS * a.sqrt() {
+        return 0.0;
+    }
     // Start below min(c, a): below `a` the error in the start value shrinks by
     // n/a per step, and 12√a steps leave less than e^-72 of it.
     let start = ((servers as f64).min(a) - RECURSION_START_SIGMAS * a.sqrt()).floor();
@@ -314,5 +329,34 @@ impl Mmc {
         } else {
             (self.p_wait / tail).ln() / self.theta()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shortcut far above the load gives what the recursion gives: 0.
+    #[test]
+    fn far_above_the_load_erlang_b_is_zero_as_the_recursion_says() {
+        for a in [1e6f64, 3.7e8, 1e12] {
+            let c = (a + FAR_ABOVE_SIGMAS * a.sqrt()).ceil() as u64;
+            assert_eq!(erlang_b(c, a), 0.0);
+            // Just below the cut the recursion runs and also underflows, or
+            // is already far below any probability that matters.
+            let below = (a + (FAR_ABOVE_SIGMAS - 1.0) * a.sqrt()).floor() as u64;
+            assert!(erlang_b(below, a) < 1e-300, "a = {a}");
+        }
+    }
+
+    /// A stable queue's mean exists; a variability whose square overflows
+    /// is refused rather than giving a stable queue without one.
+    #[test]
+    fn variability_whose_square_overflows_is_refused() {
+        let q = Mmc::new(1.0, 0.01, 1).unwrap();
+        assert!(q.with_variability(1.0, 1e300).is_err());
+        assert!(q.with_variability(1e200, 1.0).is_err());
+        let stretched = q.with_variability(10.0, 10.0).unwrap();
+        assert!(stretched.mean_wait_s().is_some_and(f64::is_finite));
     }
 }
