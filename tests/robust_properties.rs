@@ -297,7 +297,9 @@ fn file_of(table: &'static [Input]) -> impl Strategy<Value = String> {
 /// Runs a command line in process; its stdout, or the error.
 fn run(args: &[String]) -> Result<String, String> {
     let cli = cli::parse_from(args).map_err(|e| cli::errors::one_line(&e, args))?;
-    app::run(&cli).map(|out| out.stdout + &out.stderr).map_err(|e| e.to_string())
+    app::run(&cli)
+        .map(|out| out.stdout + &out.stderr)
+        .map_err(|e| e.to_string())
 }
 
 /// No number in the output is NaN or infinite, and no text says so:
