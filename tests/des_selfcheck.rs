@@ -7,10 +7,9 @@
 //! (quoted per test) so that each is at least four standard deviations wide;
 //! the run lengths are what that takes.
 
-#[path = "common/des.rs"]
-mod des;
+mod common;
 
-use des::{simulate_fifo, SimResult, SimStream};
+use common::des::{simulate_fifo, SimResult, SimStream};
 
 /// Requests discarded before counting (the queue starts empty); the slowest
 /// relaxation here (M/M/1 at ρ = 0.8) takes a few hundred requests.

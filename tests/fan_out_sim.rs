@@ -17,10 +17,9 @@
 //! these seeds (model over simulation): −0.01 %, +0.15 %, +0.24 %, −0.03 %
 //! for the four independent cases; +0.12 % for the fork-join.
 
-#[path = "common/des.rs"]
-mod des;
+mod common;
 
-use des::{exp_sample, Rng};
+use common::des::{exp_sample, Rng};
 use scaleplan::latency::{quantile_s, Class, Visit};
 use scaleplan::queueing::mmc::Mmc;
 use std::cmp::Reverse;

@@ -14,10 +14,10 @@
 //! What is tested is the queueing approximation (Allen–Cunneen wait with
 //! an exponential tail, mixed over the streams' own services).
 
-#[path = "common/des.rs"]
-mod des;
+mod common;
 
-use des::{simulate_fifo, SimStream};
+use common::des;
+use common::des::{simulate_fifo, SimStream};
 use scaleplan::cost::{Catalog, Prices};
 use scaleplan::model::{Stage, TierKind};
 use scaleplan::plan::{plan, Inputs, TierPlan};

@@ -1,55 +1,15 @@
 //! Seeded discrete-event simulation of one tier: Poisson request streams
 //! merged into a single FIFO queue in front of `c` identical cores.
 //!
-//! Self-contained (its own generator) so that a test can include it on its
-//! own with `#[path = "common/des.rs"] mod des;` as well as through
-//! `common::des`.
+//! A test reaches it as `common::des` (`mod common;`); it draws from the
+//! shared generator `common::Rng`.
 #![allow(dead_code)]
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// xoshiro256** seeded by SplitMix64 — the same generator as `common::Rng`,
-/// so a seed gives the same stream in both: fast, good statistical quality,
-/// and fully determined by the seed.
-pub struct Rng {
-    s: [u64; 4],
-}
-
-impl Rng {
-    /// The generator for `seed` (any value, including 0).
-    pub fn new(seed: u64) -> Self {
-        let mut x = seed;
-        let mut next = || {
-            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = x;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        };
-        Rng {
-            s: [next(), next(), next(), next()],
-        }
-    }
-
-    /// The next 64 uniformly distributed bits.
-    pub fn next_u64(&mut self) -> u64 {
-        let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = self.s[1] << 17;
-        self.s[2] ^= self.s[0];
-        self.s[3] ^= self.s[1];
-        self.s[1] ^= self.s[2];
-        self.s[0] ^= self.s[3];
-        self.s[2] ^= t;
-        self.s[3] = self.s[3].rotate_left(45);
-        result
-    }
-
-    /// Uniform in (0, 1): never exactly 0, so `ln` is always finite.
-    pub fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-}
+/// The shared seeded generator (xoshiro256** seeded by SplitMix64).
+pub use super::Rng;
 
 /// An exponential sample with the given `mean` (not rate); 0 when `mean` is 0.
 pub fn exp_sample(rng: &mut Rng, mean: f64) -> f64 {

@@ -2,6 +2,8 @@
 //! every simulation is reproducible without depending on a crate's stream.
 #![allow(dead_code)]
 
+pub mod des;
+
 /// xoshiro256** seeded by SplitMix64: fast, good statistical quality, and
 /// fully determined by the seed.
 pub struct Rng {
