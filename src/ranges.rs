@@ -343,6 +343,13 @@ const DAY: f64 = 86_400.0;
 
 use Kind::*;
 
+/// The smallest user count a sweep takes (a plan needs one user).
+pub const SWEEP_MIN_USERS: f64 = 1.0;
+/// The largest user count a sweep takes (as `plan --users`).
+pub const SWEEP_MAX_USERS: f64 = 1e12;
+/// Most points in one sweep range.
+pub const SWEEP_MAX_POINTS: u64 = 100;
+
 /// Users: 1 to 1T (more than a hundred times the world's population; the
 /// cacheable keys `users × objects_per_user` then stay within the cache
 /// model's 1e15).
@@ -395,7 +402,7 @@ pub const FLAGS: &[Input] = &[
     Input::one("--p99", LATENCY_TARGET),
     Input::one("--max-util", UTILIZATION),
     Input::one("--availability", AVAILABILITY_TARGET),
-    Input::one("--points", Range::new(Whole, 2.0, crate::sweep::MAX_POINTS as f64)),
+    Input::one("--points", Range::new(Whole, 2.0, SWEEP_MAX_POINTS as f64)),
     Input::one("--arrival-rate", ARRIVAL_RATE),
     Input::one("--service-time", SERVICE_TIME),
     Input::one("--cores-per-server", CORES),
@@ -590,10 +597,7 @@ mod tests {
     #[test]
     fn sweep_takes_the_users_of_plan() {
         let users = find(FLAGS, "--users").unwrap().range;
-        assert_eq!(
-            (users.min, users.max),
-            (crate::sweep::MIN_USERS, crate::sweep::MAX_USERS)
-        );
+        assert_eq!((users.min, users.max), (SWEEP_MIN_USERS, SWEEP_MAX_USERS));
         assert_eq!(find(WORKLOAD, "users").unwrap().range, users);
     }
 

@@ -8,13 +8,9 @@ use crate::parallel;
 use crate::plan::{plan, Inputs, StagePlan};
 use crate::quantity::{format_count, parse_count, shown};
 
-/// The smallest user count a sweep takes (a plan needs one user).
-pub const MIN_USERS: f64 = 1.0;
-/// The largest user count a sweep takes (as `plan --users`; see
-/// [`crate::ranges::FLAGS`]).
-pub const MAX_USERS: f64 = 1e12;
-/// Most points in one range.
-pub const MAX_POINTS: u64 = 100;
+/// The limits of a sweep live with every other input range (the input
+/// layer must not reach up into the planner's).
+pub use crate::ranges::{SWEEP_MAX_POINTS as MAX_POINTS, SWEEP_MAX_USERS as MAX_USERS, SWEEP_MIN_USERS as MIN_USERS};
 
 /// The user counts of a sweep as written on the command line.
 #[derive(Debug, Clone, PartialEq)]

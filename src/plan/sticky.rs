@@ -13,17 +13,7 @@ use crate::search::{least_count, Least};
 use crate::sharding::{skew, Layout, Placement};
 use crate::workload::Targets;
 
-/// What pinning users to servers does to one data center's farm.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Sticky {
-    /// Share of the data center's load on its hottest server, `E[max]`.
-    pub hottest_share: f64,
-    /// The hottest server's utilization at normal peak load.
-    pub hottest_utilization: f64,
-    /// Sessions one server holds (the day's active users over the servers):
-    /// what a server failure loses.
-    pub sessions_per_server: f64,
-}
+pub use super::tiers::Sticky;
 
 /// Users pinned by hash to `servers` servers, activity Zipf(`zipf_s`) over
 /// `users` users: the expected share of the load on the hottest server.

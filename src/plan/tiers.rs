@@ -52,13 +52,25 @@ pub fn dc_loads(shares: &[f64]) -> Vec<DcLoad> {
         .collect()
 }
 
+/// What pinning users to servers does to one data center's farm.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sticky {
+    /// Share of the data center's load on its hottest server, `E[max]`.
+    pub hottest_share: f64,
+    /// The hottest server's utilization at normal peak load.
+    pub hottest_utilization: f64,
+    /// Sessions one server holds (the day's active users over the servers):
+    /// what a server failure loses.
+    pub sessions_per_server: f64,
+}
+
 /// The outcome of sizing one tier in one data center.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DcSizing {
     pub servers: u64,
     /// Sticky sessions: the hottest server's share and the sessions a
     /// server holds.
-    pub sticky: Option<super::sticky::Sticky>,
+    pub sticky: Option<Sticky>,
     /// The queue one request joins at normal peak load.
     pub queue: Mmc,
     pub feasible: bool,
