@@ -182,8 +182,6 @@ fn every_flag_with_a_dimension_refuses_a_bare_number() {
 #[test]
 fn every_help_states_the_rule_and_the_range() {
     for (flag, input) in numeric_flags() {
-        let mut args = vec!["scaleplan".to_string()];
-        args.extend(flag.command.iter().cloned());
         let mut cmd = cli::command();
         for name in &flag.command {
             cmd = cmd.find_subcommand(name).expect("subcommand").clone();
