@@ -198,7 +198,8 @@ impl Range {
         }
     }
 
-    /// Whether `value` lies in the range.
+    /// Whether `value` lies in the range (negative zero does not: no range
+    /// goes below 0, and `-0` would print as negative).
     pub fn contains(&self, value: f64) -> bool {
         let above_min = if self.min_open {
             value > self.min
@@ -210,7 +211,7 @@ impl Range {
         } else {
             value <= self.max
         };
-        value.is_finite() && above_min && below_max
+        value.is_finite() && !value.is_sign_negative() && above_min && below_max
     }
 
     /// The range as a message and the help say it: `1 to 12`,
@@ -361,7 +362,9 @@ const REQUESTS_PER_DAU: Range = Range::new(Count, 1.0, 1e5);
 const PEAK_FACTOR: Range = Range::new(Number, 1.0, 12.0);
 const READ_WRITE: Range = Range::new(Mix, 0.0, 1.0);
 const LATENCY_TARGET: Range = Range::above(Duration, 0.0, DAY);
-const UTILIZATION: Range = Range::new(Fraction, 0.01, 1.0);
+/// A utilization ceiling leaves headroom: at 100 % a queue's wait has no
+/// bound, and sizing right at the load is where Erlang B costs most.
+const UTILIZATION: Range = Range::new(Fraction, 0.01, 0.99);
 /// A server, data center or service up less than 90 % of the time is not
 /// one to plan with (and makes the planner search far for redundancy).
 const AVAILABILITY: Range = Range::new(Fraction, 0.9, 1.0);
@@ -578,6 +581,18 @@ mod tests {
                         );
                     }
                     assert!(range.min < range.max, "{}", input.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_range_goes_below_zero_or_takes_negative_zero() {
+        for (_, table) in TABLES {
+            for input in table {
+                for range in input.ranges() {
+                    assert!(range.min >= 0.0, "{}", input.name);
+                    assert!(!range.contains(-0.0), "{}", input.name);
                 }
             }
         }
