@@ -26,7 +26,7 @@
 use crate::error::InputError;
 use crate::model::Stage;
 use crate::parallel;
-use crate::plan::{plan_stage, Inputs, StagePlan};
+use crate::plan::{plan_stage_probe, Inputs, StagePlan};
 use crate::workload::Targets;
 
 /// The smallest user count searched.
@@ -241,7 +241,7 @@ impl Probes<'_> {
                     workload: &workload,
                     ..*self.inputs
                 };
-                self.plans.push(plan_stage(&inputs, self.stage)?);
+                self.plans.push(plan_stage_probe(&inputs, self.stage)?);
                 self.plans.len() - 1
             }
         };

@@ -119,6 +119,9 @@ impl StageContext<'_> {
     pub(super) fn what_ifs(&self, tiers: &[TierPlan], detailed: bool) -> Vec<WhatIf> {
         self.parts(tiers)
             .into_iter()
+            // A ceiling probe needs only the failures the availability
+            // figure reads (see `verdict`).
+            .filter(|part| !self.shared.probe || matches!(*part, "cdn" | "cache"))
             .map(|part| self.what_if(tiers, part, detailed))
             .collect()
     }

@@ -278,6 +278,16 @@ pub fn plan_stage(inputs: &Inputs, stage: &Stage) -> Result<StagePlan, InputErro
     plan_stage_sharing(inputs, stage, &Shared::default())
 }
 
+/// Plans one stage for a ceiling search: as [`plan_stage`], without the
+/// figures no ceiling test reads (the users' p99 is `None`).
+pub fn plan_stage_probe(inputs: &Inputs, stage: &Stage) -> Result<StagePlan, InputError> {
+    let shared = Shared {
+        probe: true,
+        ..Shared::default()
+    };
+    plan_stage_sharing(inputs, stage, &shared)
+}
+
 /// What every stage of one workload computes alike, computed once.
 #[derive(Default)]
 struct Shared {
@@ -289,6 +299,9 @@ struct Shared {
     hit_ratios: RefCell<Vec<(f64, f64, Option<f64>)>>,
     /// Plan the failure what-ifs in full (latency during each failure).
     detailed: bool,
+    /// A ceiling search's probe: only what its tests read (feasibility,
+    /// server-side p99, availability); no user p99.
+    probe: bool,
 }
 
 impl Shared {

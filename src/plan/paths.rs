@@ -37,6 +37,15 @@ fn queue_of(tiers: &[TierPlan], kind: TierKind, dc: usize) -> Option<&Mmc> {
 impl StageContext<'_> {
     pub(super) fn latency(&self, tiers: &[TierPlan]) -> Latency {
         let server = self.classes(tiers, false);
+        // A ceiling probe reads the server-side p99 only: skip the users'.
+        if self.shared.probe {
+            let p99_s = server.as_ref().and_then(|c| latency::quantile_s(c, 0.99).ok());
+            return Latency {
+                mean_s: server.as_ref().and_then(|c| latency::mean_s(c).ok()),
+                p99_s,
+                user_p99_s: None,
+            };
+        }
         let user = self.classes(tiers, true);
         match (server, user) {
             (Some(server), Some(user)) => Latency {
