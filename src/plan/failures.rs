@@ -218,7 +218,7 @@ impl StageContext<'_> {
             return (WhatIf::new(part, false, detail), None);
         }
         let queue = match kind {
-            TierKind::DbReplica => self.replica_queue(t, n, n - 1),
+            TierKind::DbReplica => self.replica_at(t, n as f64 / (n - 1) as f64),
             _ => self.farm_queue(t, dc, &t.streams, self.loads[dc].normal, n - 1),
         };
         let survives = self.holds(queue.as_ref());
@@ -237,22 +237,6 @@ impl StageContext<'_> {
             WhatIf::new(part, survives, detail),
             Some(self.replace_queue(tiers, &t.name, dc, queue)),
         )
-    }
-
-    /// A replica of a DC where `n` share the reads, with `left` left.
-    fn replica_queue(&self, t: &TierPlan, n: u64, left: u64) -> Option<Mmc> {
-        let (reads, writes) = (t.streams.first()?, t.streams.get(1)?);
-        let streams = [
-            Stream {
-                rate_per_s: reads.rate_per_s * n as f64 / left.max(1) as f64,
-                service_s: reads.service_s,
-            },
-            *writes,
-        ];
-        let (rate, service) = combine(&streams);
-        Mmc::new(rate, service, t.cores_per_server as u64)
-            .and_then(|q| q.with_variability(1.0, service_cv(&streams)))
-            .ok()
     }
 
     /// A copy of `tiers` with one queue of tier `name` replaced.
@@ -338,10 +322,7 @@ impl StageContext<'_> {
                     false => *s,
                 })
                 .collect();
-            let (rate, service) = combine(&streams);
-            let queue = Mmc::new(rate, service, t.cores_per_server as u64)
-                .and_then(|q| q.with_variability(1.0, service_cv(&streams)))
-                .ok();
+            let queue = one_queue(&streams, t.cores_per_server as u64);
             survives &= self.holds(queue.as_ref());
             notes.push(format!(
                 "{} at {}",
@@ -413,7 +394,8 @@ impl StageContext<'_> {
     }
 
     /// A replica queue (of the busiest DC's sizing) with its reads times
-    /// `factor`.
+    /// `factor`: `n/(n − 1)` when one of `n` is down, the failover share
+    /// over the normal one when a data center is.
     fn replica_at(&self, t: &TierPlan, factor: f64) -> Option<Mmc> {
         let (reads, writes) = (t.streams.first()?, t.streams.get(1)?);
         let streams = [
@@ -423,10 +405,7 @@ impl StageContext<'_> {
             },
             *writes,
         ];
-        let (rate, service) = combine(&streams);
-        Mmc::new(rate, service, t.cores_per_server as u64)
-            .and_then(|q| q.with_variability(1.0, service_cv(&streams)))
-            .ok()
+        one_queue(&streams, t.cores_per_server as u64)
     }
 
     /// The primary down: a replica (the primary's size) is promoted after
@@ -444,7 +423,9 @@ impl StageContext<'_> {
         let dc = self.busiest_dc();
         let n = replica.dc_servers.get(dc).copied().unwrap_or(replica.servers);
         let promoted = primary.busiest_queue().map(|q| q.utilization()).unwrap_or(0.0);
-        let queue = (n > 1).then(|| self.replica_queue(replica, n, n - 1)).flatten();
+        let queue = (n > 1)
+            .then(|| self.replica_at(replica, n as f64 / (n - 1) as f64))
+            .flatten();
         let survives = promoted <= self.targets().failover_util && (n <= 1 || self.holds(queue.as_ref()));
         let others = match n.saturating_sub(1) {
             0 => "no replica is left for the reads".to_string(),
@@ -528,6 +509,15 @@ fn moved(before: &[TierPlan], during: &[TierPlan]) -> Vec<Moved> {
         }
     }
     out
+}
+
+/// One server of `cores` cores taking `streams`: the mixed mean service,
+/// with the mixture's variability on the wait (Allen–Cunneen).
+fn one_queue(streams: &[Stream], cores: u64) -> Option<Mmc> {
+    let (rate, service) = combine(streams);
+    Mmc::new(rate, service, cores)
+        .and_then(|q| q.with_variability(1.0, service_cv(streams)))
+        .ok()
 }
 
 /// Tiers that serve database reads.
