@@ -11,6 +11,8 @@
 
 mod rate;
 
+#[cfg(test)]
+pub use rate::sample_egress;
 pub use rate::{Band, Charge, Rate};
 
 use std::collections::HashMap;

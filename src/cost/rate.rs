@@ -78,29 +78,33 @@ impl Rate {
     }
 }
 
+/// AWS internet egress as a test price: 0.09 for the first 10 TB (10,240 GB),
+/// then 0.085, 0.07 and 0.05 a GB.
+#[cfg(test)]
+pub fn sample_egress() -> Rate {
+    Rate {
+        bands: vec![
+            Band { from: 0.0, usd: 0.09 },
+            Band {
+                from: 10_240.0,
+                usd: 0.085,
+            },
+            Band {
+                from: 51_200.0,
+                usd: 0.07,
+            },
+            Band {
+                from: 153_600.0,
+                usd: 0.05,
+            },
+        ],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn egress() -> Rate {
-        Rate {
-            bands: vec![
-                Band { from: 0.0, usd: 0.09 },
-                Band {
-                    from: 10_240.0,
-                    usd: 0.085,
-                },
-                Band {
-                    from: 51_200.0,
-                    usd: 0.07,
-                },
-                Band {
-                    from: 153_600.0,
-                    usd: 0.05,
-                },
-            ],
-        }
-    }
+    use crate::cost::sample_egress as egress;
 
     #[test]
     fn a_flat_rate_is_one_band() {

@@ -271,27 +271,10 @@ impl StageContext<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cost::Band;
 
     #[test]
     fn band_names_read_like_the_price_page() {
-        let egress = Rate {
-            bands: vec![
-                Band { from: 0.0, usd: 0.09 },
-                Band {
-                    from: 10_240.0,
-                    usd: 0.085,
-                },
-                Band {
-                    from: 51_200.0,
-                    usd: 0.07,
-                },
-                Band {
-                    from: 153_600.0,
-                    usd: 0.05,
-                },
-            ],
-        };
+        let egress = crate::cost::sample_egress();
         let lines = banded("internet egress", "", &egress, 200_000.0, "GB", Edges::Gb);
         let names: Vec<&str> = lines.iter().map(|l| l.line.as_str()).collect();
         assert_eq!(
