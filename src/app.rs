@@ -52,7 +52,11 @@ pub fn run(cli: &Cli) -> Result<Output, InputError> {
         Command::Plan(args) => {
             let output = commands::plan::run(args)?;
             let width = width(&args.output);
-            let mut out = render(&output.records, args.output.format, &output.view, width);
+            let records = match (&output.table_records, args.output.format) {
+                (Some(table), Format::Table) => table,
+                _ => &output.records,
+            };
+            let mut out = render(records, args.output.format, &output.view, width);
             if args.output.format == Format::Table {
                 for (records, view) in &output.below {
                     out.push_str(&render(records, Format::Table, view, width));
@@ -70,6 +74,15 @@ pub fn run(cli: &Cli) -> Result<Output, InputError> {
         }
         Command::Sweep(args) => {
             let output = commands::sweep::run(args)?;
+            Ok(Output::answer(render(
+                &output.records,
+                args.output.format,
+                &output.view,
+                width(&args.output),
+            )))
+        }
+        Command::Sensitivity(args) => {
+            let output = commands::sensitivity::run(args)?;
             Ok(Output::answer(render(
                 &output.records,
                 args.output.format,

@@ -7,6 +7,8 @@
 pub mod errors;
 pub mod ranged;
 
+use crate::uncertain::Spread;
+
 use crate::cache::Policy;
 use crate::cost::Commitment;
 use crate::queueing::Balancer;
@@ -16,7 +18,7 @@ use crate::report::Format;
 use crate::sharding::{Growth, Placement};
 use crate::sweep::UserCounts;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use ranged::{Ranged, RangedWhole};
+use ranged::{Ranged, RangedSpread, RangedWhole};
 
 mod fit;
 pub use fit::{FitAction, FitDemandArgs, FitUslArgs};
@@ -67,6 +69,14 @@ pub enum Command {
     /// meets the targets (stage is empty and reason says why when none
     /// does), or with --all-stages a row per stage and user count.
     Sweep(SweepArgs),
+    /// Which guess matters: each ranged input's swing of cost and ceiling, ranked (a tornado).
+    ///
+    /// For one stage (--stage, or the stage `plan` recommends on the same
+    /// inputs): each ranged input alone at its low and at its high end, the
+    /// others at their medians, planned as single plans: the monthly cost
+    /// and the stage's ceiling at each end, ranked by the cost swing; and
+    /// each input's rank correlation with cost over the samples.
+    Sensitivity(SensitivityArgs),
     /// List the built-in stage models, or show one as TOML.
     Models(ModelsArgs),
     /// Print the built-in workload or targets as the commented TOML they are built from, ready to copy and edit.
@@ -189,11 +199,13 @@ pub struct QueueArgs {
 #[derive(Debug, Args, Clone)]
 #[command(allow_negative_numbers = true)]
 pub struct PlanArgs {
-    /// Monthly active users: `5M`, `250k` [built-in: 1M].
-    #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = Ranged)]
-    pub users: Option<f64>,
+    /// Monthly active users: `5M`, `250k`, or a range `1M..4M` [built-in: 1M].
+    #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = RangedSpread)]
+    pub users: Option<Spread>,
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
     /// One record per stage, one per stage and tier, or one per stage and bill line (cost).
     #[arg(long, value_name = "LEVEL", default_value = "stage", allow_hyphen_values = true, value_parser = ["stage", "tier", "cost"])]
     pub level: String,
@@ -216,27 +228,30 @@ pub struct PlanArgs {
 #[derive(Debug, Args, Clone)]
 #[command(allow_negative_numbers = true)]
 pub struct InputArgs {
-    /// Daily-active fraction of users: `50%`, `0.5` [built-in: 50%].
-    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = Ranged)]
-    pub dau_fraction: Option<f64>,
-    /// Dynamic requests per daily user per day [built-in: 100].
-    #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = Ranged)]
-    pub requests_per_user: Option<f64>,
-    /// Busiest hour over the daily mean (≥ 1) [built-in: 2].
-    #[arg(long, value_name = "FACTOR", allow_hyphen_values = true, value_parser = Ranged)]
-    pub peak_factor: Option<f64>,
-    /// Read:write mix: `9:1`, `95%` [built-in: 9:1].
-    #[arg(long, value_name = "MIX", allow_hyphen_values = true, value_parser = Ranged)]
-    pub read_write: Option<f64>,
+    /// Daily-active fraction of users: `50%`, `0.5`, or a range `40%..60%` [built-in: 50%].
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = RangedSpread)]
+    pub dau_fraction: Option<Spread>,
+    /// Dynamic requests per daily user per day, or a range `50..150` [built-in: 100].
+    #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = RangedSpread)]
+    pub requests_per_user: Option<Spread>,
+    /// Busiest hour over the daily mean (≥ 1), or a range `1.5..3` [built-in: 2].
+    #[arg(long, value_name = "FACTOR", allow_hyphen_values = true, value_parser = RangedSpread)]
+    pub peak_factor: Option<Spread>,
+    /// Read:write mix: `9:1`, `95%`, or a range `9:1..99:1` [built-in: 9:1].
+    #[arg(long, value_name = "MIX", allow_hyphen_values = true, value_parser = RangedSpread)]
+    pub read_write: Option<Spread>,
+    /// CPU time of a dynamic request on a web server: `20ms`, or a range `15ms..30ms` [built-in: 20ms].
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = RangedSpread)]
+    pub web_cpu: Option<Spread>,
     /// Server-side p99 target of dynamic requests: `250ms` [built-in: 250ms].
-    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = Ranged)]
-    pub p99: Option<f64>,
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = RangedSpread)]
+    pub p99: Option<Spread>,
     /// Utilization ceiling: `70%` [built-in: 70%].
-    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = Ranged)]
-    pub max_util: Option<f64>,
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = RangedSpread)]
+    pub max_util: Option<Spread>,
     /// Availability target: `99.9%` [built-in: 99.9%].
-    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = Ranged)]
-    pub availability: Option<f64>,
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = RangedSpread)]
+    pub availability: Option<Spread>,
     /// Workload file (TOML); keys it leaves out keep the built-in values (`scaleplan defaults workload`).
     #[arg(long, value_name = "FILE")]
     pub workload: Option<String>,
@@ -260,12 +275,46 @@ pub struct InputArgs {
     pub stages: Vec<String>,
 }
 
+/// How a plan with ranged inputs is sampled (Monte Carlo).
+#[derive(Debug, Args, Clone)]
+#[command(allow_negative_numbers = true)]
+pub struct SamplingArgs {
+    /// Samples drawn when any input is a range [default: 2000].
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = RangedWhole)]
+    pub samples: Option<u64>,
+    /// Seed of the samples: the same seed prints the same bytes, on any number of threads [default: 1].
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = RangedWhole)]
+    pub seed: Option<u64>,
+    /// Share of samples in which a stage must be feasible and meet the targets to be recommended [default: 90%].
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = Ranged)]
+    pub confidence: Option<f64>,
+}
+
 #[derive(Debug, Args, Clone)]
 #[command(allow_negative_numbers = true)]
 pub struct LadderArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
     /// Also draw monthly cost and p99 against users (a sweep over 1k..1B) to this SVG file (SVG only: a .png path is refused).
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+#[command(allow_negative_numbers = true)]
+pub struct SensitivityArgs {
+    /// Monthly active users: `5M`, or a range `1M..4M` [built-in: 1M].
+    #[arg(long, value_name = "COUNT", allow_hyphen_values = true, value_parser = RangedSpread)]
+    pub users: Option<Spread>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
+    /// Also draw the cost tornado to this SVG file (SVG only: a .png path is refused).
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<String>,
     #[command(flatten)]

@@ -7,6 +7,7 @@
 use crate::error::InputError;
 use crate::quantity::{Problem, QuantityError};
 use crate::ranges::{self, Input};
+use crate::uncertain::{Dist, Spread};
 use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::Deserialize;
 
@@ -164,4 +165,89 @@ pub fn with_defaults(user_text: &str, source: &str, default_text: &str) -> Resul
         }
     }
     Ok(text)
+}
+
+/// One key of a file given as a range (`requests_per_dau = "50..150"`, or
+/// `{ range = "50..150", dist = "uniform" }`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRange {
+    pub key: String,
+    pub spread: Spread,
+}
+
+/// The file's text with every ranged key's value replaced by its low end
+/// (so the usual reader checks it and the line numbers stay), and the
+/// ranges, each end checked against the key's range. A range whose ends
+/// are equal is that point value and is not returned.
+pub fn take_ranges(text: &str, source: &str, table: &'static [Input]) -> Result<(String, Vec<FileRange>), InputError> {
+    let doc: toml::Table = parse_toml(text, source)?;
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let mut found = Vec::new();
+    for (key, value) in &doc {
+        // A key the table lacks is left for the reader to refuse by name.
+        let Some(input) = ranges::find(table, key) else {
+            continue;
+        };
+        let Some(line) = key_line(&lines, key) else { continue };
+        let at = |message: String| InputError::new(format!("{source} line {}: key `{key}`: {message}", line + 1));
+        let Some((range_text, dist)) = range_of(value).map_err(at)? else {
+            continue;
+        };
+        let (low_text, high_text) = range_text.split_once("..").unwrap_or((range_text, range_text));
+        let end = |t: &str| input.parse(t).map(|(_, v)| v).map_err(|e| at(e.to_string()));
+        let (low, high) = (end(low_text)?, end(high_text)?);
+        let dist = dist.unwrap_or(Dist::default_for(input.range.kind));
+        let spread = Spread::new(low, high, dist, input.range).map_err(|e| at(format!("\"{range_text}\": {e}")))?;
+        lines[line] = format!("{key} = \"{}\"", low_text.trim());
+        if !spread.is_point() {
+            found.push(FileRange {
+                key: key.clone(),
+                spread,
+            });
+        }
+    }
+    Ok((lines.join("\n") + "\n", found))
+}
+
+/// The index of the line that sets top-level `key`.
+fn key_line(lines: &[String], key: &str) -> Option<usize> {
+    lines.iter().position(|line| {
+        line.trim_start()
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    })
+}
+
+/// A range value: `"low..high"`, or an inline table with `range` and an
+/// optional `dist`; `None` for a point value.
+fn range_of(value: &toml::Value) -> Result<Option<(&str, Option<Dist>)>, String> {
+    match value {
+        toml::Value::String(text) if text.contains("..") => Ok(Some((text.as_str(), None))),
+        toml::Value::Table(table) => {
+            if let Some(other) = table.keys().find(|k| *k != "range" && *k != "dist") {
+                return Err(format!(
+                    "unknown `{other}` in a range; write {{ range = \"low..high\", dist = \"uniform\" }}"
+                ));
+            }
+            let Some(toml::Value::String(range)) = table.get("range") else {
+                return Err("a table value needs `range = \"low..high\"`".to_string());
+            };
+            let dist = match table.get("dist") {
+                None => None,
+                Some(toml::Value::String(name)) => Some(dist_named(name)?),
+                Some(_) => return Err(DIST_NAMES.to_string()),
+            };
+            Ok(Some((range.as_str(), dist)))
+        }
+        _ => Ok(None),
+    }
+}
+
+const DIST_NAMES: &str = "`dist` is \"uniform\", \"log-normal\" or \"logit-normal\"";
+
+fn dist_named(name: &str) -> Result<Dist, String> {
+    [Dist::Uniform, Dist::LogNormal, Dist::LogitNormal]
+        .into_iter()
+        .find(|d| d.name() == name)
+        .ok_or_else(|| format!("{DIST_NAMES}, not \"{}\"", crate::quantity::shown(name)))
 }

@@ -29,6 +29,24 @@ pub enum Problem {
     AboveOne(Vec<String>),
     /// A well-formed value outside the accepted range, described.
     OutOfRange(String),
+    /// A range `low..high` that cannot be sampled, and why.
+    Spread(String),
+}
+
+impl QuantityError {
+    pub fn malformed(text: &str, expected: &'static str) -> QuantityError {
+        QuantityError {
+            text: text.to_string(),
+            problem: Problem::Malformed(expected),
+        }
+    }
+
+    pub fn spread(text: &str, why: String) -> QuantityError {
+        QuantityError {
+            text: text.to_string(),
+            problem: Problem::Spread(why),
+        }
+    }
 }
 
 impl fmt::Display for QuantityError {
@@ -39,6 +57,7 @@ impl fmt::Display for QuantityError {
             Problem::NoUnit(fixes) => write!(f, "\"{text}\" has no unit; write {}", fixes.join(" or ")),
             Problem::AboveOne(fixes) => write!(f, "\"{text}\" is above 1; write {}", fixes.join(" or ")),
             Problem::OutOfRange(range) => write!(f, "\"{text}\" is out of range; give {range}"),
+            Problem::Spread(why) => write!(f, "\"{text}\": {why}"),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! each read from TOML with embedded defaults.
 
 use crate::error::InputError;
-use crate::input::{self, parse_toml};
+use crate::input::{self, parse_toml, FileRange};
 use serde::Deserialize;
 
 /// The built-in workload file (`scaleplan defaults workload` prints it).
@@ -140,6 +140,58 @@ pub struct Workload {
 
 const SECONDS_PER_DAY: f64 = 86_400.0;
 
+/// `set` and `get` by file key, so a sampled value lands in its field.
+macro_rules! keyed_fields {
+    ($ty:ty; $($key:literal => $field:ident),* $(,)?) => {
+        impl $ty {
+            /// Sets the value of file key `key` (SI units); `false` for a key
+            /// the file does not have.
+            pub fn set(&mut self, key: &str, value: f64) -> bool {
+                match key {
+                    $($key => self.$field = value,)*
+                    _ => return false,
+                }
+                true
+            }
+
+            /// The value of file key `key` (SI units).
+            pub fn get(&self, key: &str) -> Option<f64> {
+                match key {
+                    $($key => Some(self.$field),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+keyed_fields!(Workload;
+    "users" => users, "dau_fraction" => dau_fraction, "requests_per_dau" => requests_per_dau,
+    "peak_factor" => peak_factor, "read_write" => read_fraction,
+    "db_queries_per_read" => db_queries_per_read, "db_queries_per_write" => db_queries_per_write,
+    "static_requests_per_dau" => static_requests_per_dau, "static_size" => static_bytes,
+    "response_size" => response_bytes, "write_size" => write_bytes, "web_cpu" => web_cpu_s,
+    "static_cpu" => static_cpu_s, "db_read" => db_read_s, "db_write" => db_write_s,
+    "replica_apply_factor" => replica_apply_factor, "cache_op" => cache_op_s, "session_op" => session_op_s,
+    "objects_per_user" => objects_per_user, "zipf" => zipf_s, "object_size" => object_bytes,
+    "session_size" => session_bytes, "session_lookups_per_request" => session_lookups_per_request,
+    "jobs_per_dau" => jobs_per_dau, "job_cpu" => job_cpu_s, "enqueue_cpu" => enqueue_cpu_s,
+    "shard_key_zipf" => shard_key_zipf, "stored_per_user" => stored_bytes_per_user,
+    "growth_per_month" => growth_per_month, "client_rtt_near" => client_rtt_near_s,
+    "client_rtt_far" => client_rtt_far_s, "inter_dc_rtt" => inter_dc_rtt_s,
+    "far_user_fraction" => far_user_fraction, "hop_latency" => hop_latency_s,
+    "log_bytes_per_request" => log_bytes_per_request, "replica_apply_workers" => replica_apply_workers,
+    "db_working_set" => db_working_set_fraction, "metrics_per_server" => metrics_per_server,
+    "join_share" => join_share, "join_shards" => join_shards, "dns_hit_share" => dns_hit_share,
+    "dns_resolver_time" => dns_resolver_time_s,
+);
+
+keyed_fields!(Targets;
+    "p99" => p99_s, "max_util" => max_util, "failover_util" => failover_util,
+    "availability" => availability, "instance_availability" => instance_availability,
+    "dc_availability" => dc_availability, "managed_availability" => managed_availability,
+);
+
 impl Workload {
     /// The built-in social-app workload.
     pub fn builtin() -> Workload {
@@ -155,6 +207,17 @@ impl Workload {
         // key count `users · objects_per_user` is at least 1 by
         // construction (`cache_keys`).
         parse_toml(&full, source)
+    }
+
+    /// A workload file whose values may be ranges (`"50..150"`): the
+    /// workload with each ranged key at its median, and the ranges.
+    pub fn parse_ranged(text: &str, source: &str) -> Result<(Workload, Vec<FileRange>), InputError> {
+        let (point_text, found) = input::take_ranges(text, source, crate::ranges::WORKLOAD)?;
+        let mut workload = Workload::parse(&point_text, source)?;
+        for range in &found {
+            workload.set(&range.key, range.spread.median());
+        }
+        Ok((workload, found))
     }
 
     /// Daily active users `U·f_dau`.
@@ -244,6 +307,16 @@ impl Targets {
         let full = input::with_defaults(text, source, DEFAULT_TARGETS)?;
         parse_toml(&full, source)
     }
+
+    /// A targets file whose values may be ranges, as [`Workload::parse_ranged`].
+    pub fn parse_ranged(text: &str, source: &str) -> Result<(Targets, Vec<FileRange>), InputError> {
+        let (point_text, found) = input::take_ranges(text, source, crate::ranges::TARGETS)?;
+        let mut targets = Targets::parse(&point_text, source)?;
+        for range in &found {
+            targets.set(&range.key, range.spread.median());
+        }
+        Ok((targets, found))
+    }
 }
 
 #[cfg(test)]
@@ -280,6 +353,73 @@ mod tests {
         let err = Workload::parse(&text, "w.toml").unwrap_err().to_string();
         let line = text.lines().position(|l| l.starts_with("web_cpu")).unwrap() + 1;
         assert!(err.contains(&format!("w.toml line {line}: key `web_cpu`")), "{err}");
+    }
+
+    #[test]
+    fn every_key_of_both_files_can_be_set_and_read() {
+        let mut w = Workload::builtin();
+        for input in crate::ranges::WORKLOAD {
+            assert!(w.get(input.name).is_some(), "{}", input.name);
+            assert!(w.set(input.name, 0.5), "{}", input.name);
+            assert_eq!(w.get(input.name), Some(0.5));
+        }
+        let mut t = Targets::builtin();
+        for input in crate::ranges::TARGETS {
+            assert!(
+                t.set(input.name, 0.5) && t.get(input.name) == Some(0.5),
+                "{}",
+                input.name
+            );
+        }
+        assert!(!w.set("bogus", 1.0));
+    }
+
+    #[test]
+    fn a_range_reads_each_end_by_the_keys_kind_and_sits_at_its_median() {
+        let text = "requests_per_dau = \"50..200\"\nweb_cpu = { range = \"10ms..40ms\", dist = \"uniform\" }\nzipf = \"1..1\"\n";
+        let (w, ranges) = Workload::parse_ranged(text, "w.toml").unwrap();
+        assert_eq!(ranges.len(), 2, "a point range is not a range");
+        assert!((w.requests_per_dau - 100.0).abs() < 1e-9, "√(50·200)");
+        assert!((w.web_cpu_s - 0.025).abs() < 1e-12, "uniform: the midpoint");
+        assert_eq!(w.zipf_s, 1.0);
+        let (lo, hi) = (ranges[1].spread.low, ranges[1].spread.high);
+        assert!((lo - 0.010).abs() < 1e-15 && (hi - 0.040).abs() < 1e-15);
+    }
+
+    #[test]
+    fn a_bad_range_names_the_file_line_and_key() {
+        let cases = [
+            (
+                "users = \"1M\"\nweb_cpu = \"30ms..15ms\"\n",
+                "w.toml line 2: key `web_cpu`",
+                "low end is above",
+            ),
+            (
+                "web_cpu = \"15..30ms\"\n",
+                "w.toml line 1: key `web_cpu`",
+                "has no unit",
+            ),
+            (
+                "jobs_per_dau = \"0..5\"\n",
+                "w.toml line 1: key `jobs_per_dau`",
+                "log-normal",
+            ),
+            (
+                "zipf = { range = \"1..2\", dist = \"gauss\" }\n",
+                "w.toml line 1: key `zipf`",
+                "\"uniform\"",
+            ),
+            (
+                "dau_fraction = \"0.2..1\"\n",
+                "w.toml line 1: key `dau_fraction`",
+                "logit-normal",
+            ),
+        ];
+        for (text, place, why) in cases {
+            let err = Workload::parse_ranged(text, "w.toml").unwrap_err().to_string();
+            assert!(err.starts_with(place) && err.contains(why), "{text}: {err}");
+            assert!(!err.contains('\n'));
+        }
     }
 
     #[test]

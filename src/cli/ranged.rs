@@ -5,6 +5,7 @@
 
 use crate::quantity::QuantityError;
 use crate::ranges::{find, Input, Kind, FLAGS};
+use crate::uncertain::{Dist, Spread};
 use clap::builder::TypedValueParser;
 use clap::{Arg, Command};
 use std::ffi::OsStr;
@@ -38,6 +39,34 @@ impl TypedValueParser for RangedWhole {
             Ok(x) => Ok(x as u64),
             Err(e) => reject(cmd, arg, value, e),
         }
+    }
+}
+
+/// A numeric flag that also takes a range `low..high` (a 90 % interval,
+/// see [`crate::uncertain`]): each end read and checked as the flag's
+/// kind, the distribution the kind's default. A single value is the range
+/// from it to itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RangedSpread;
+
+impl TypedValueParser for RangedSpread {
+    type Value = Spread;
+
+    fn parse_ref(&self, cmd: &Command, arg: Option<&Arg>, value: &OsStr) -> Result<Spread, clap::Error> {
+        let text = value.to_string_lossy();
+        let (low_text, high_text) = text.split_once("..").unwrap_or((&text, &text));
+        let low = parse(arg, OsStr::new(low_text)).or_else(|e| reject(cmd, arg, value, e))?;
+        let high = parse(arg, OsStr::new(high_text)).or_else(|e| reject(cmd, arg, value, e))?;
+        let Some(input) = entry(arg) else {
+            return reject(
+                cmd,
+                arg,
+                value,
+                QuantityError::malformed(&text, "known to ranges::FLAGS (a bug)"),
+            );
+        };
+        Spread::new(low, high, Dist::default_for(input.range.kind), input.range)
+            .or_else(|e| reject(cmd, arg, value, QuantityError::spread(&text, e.to_string())))
     }
 }
 

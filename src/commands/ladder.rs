@@ -1,13 +1,16 @@
 //! `scaleplan ladder`: each stage's ceiling (the most users it serves
 //! within the targets), what breaks above it and what it costs there.
 
-use super::plan::load;
+use super::plan::{load, Loaded};
+use super::plan_bands::{describe_input, sampling_of};
 use super::sweep::{check_plot_path, plot_sweep, write_plot};
 use crate::ceiling::{ceilings, Limit, StageCeiling};
 use crate::cli::LadderArgs;
 use crate::error::InputError;
-use crate::quantity::{format_count, format_duration, format_percent};
+use crate::progress::Progress;
+use crate::quantity::{format_count, format_duration, format_percent, format_thousands};
 use crate::report::{Record, TableView, Unit};
+use crate::sampling::{self, CeilingBands};
 use crate::sweep::{log_spaced, sweep};
 
 /// The plot's sweep: 1k to 1B users, enough points for smooth lines.
@@ -29,6 +32,9 @@ pub fn run(args: &LadderArgs) -> Result<LadderOutput, InputError> {
         check_plot_path(path)?;
     }
     let loaded = load(&args.input, None)?;
+    if loaded.uncertain.iter().any(|u| u.key != "users") {
+        return banded(args, loaded);
+    }
     let inputs = loaded.inputs();
     let found = ceilings(&inputs, &loaded.shown_stages())?;
     if let Some(path) = &args.plot {
@@ -115,5 +121,99 @@ fn physical(limit: &Limit, reason: &str) -> String {
         Limit::Found { users, .. } => format!("up to {} users, then {reason}", format_count(*users)),
         Limit::BeyondRange { .. } => format!("feasible at {} users and more", format_count(crate::ceiling::MAX_USERS)),
         Limit::Never { .. } => reason.to_string(),
+    }
+}
+
+/// `ladder` with ranged inputs: each stage's ceilings as p10/p50/p90 user
+/// counts over the samples. A range on users is not sampled: users are
+/// what the ladder searches.
+fn banded(args: &LadderArgs, mut loaded: Loaded) -> Result<LadderOutput, InputError> {
+    if args.plot.is_some() {
+        return Err(InputError::flag(
+            "--plot",
+            "draws one ladder, and ranged inputs give one per sample; give single values, or drop --plot",
+        ));
+    }
+    loaded.uncertain.retain(|u| u.key != "users");
+    let sampling = sampling_of(&args.sampling);
+    let stages = loaded.shown_stages();
+    let values = sampling::sample_values(&loaded.uncertain, sampling);
+    let progress = Progress::new(values.len() as u64, "ceilings");
+    let found = sampling::run_ceilings(&loaded.inputs(), &stages, &loaded.uncertain, &values, &|_| {
+        progress.inc(1)
+    })?;
+    progress.finish();
+    let bands = sampling::ceiling_bands(&stages, &found);
+    let ranges: Vec<String> = loaded.uncertain.iter().map(describe_input).collect();
+    let t = &loaded.targets;
+    let title = format!(
+        "Stage ceilings over {} samples (seed {}) of {} (each a 90% interval): the most users each stage serves with \
+         p99 ≤ {} and availability ≥ {}, p50 (p10–p90); searched 1 to {} users",
+        format_thousands(sampling.samples as f64),
+        sampling.seed,
+        ranges.join(", "),
+        format_duration(t.p99_s),
+        format_percent(t.availability),
+        crate::ceiling::MAX_USERS_TEXT
+    );
+    let records: Vec<Record> = bands.iter().map(band_record).collect();
+    Ok(LadderOutput {
+        table_records: records.iter().map(band_table_record).collect(),
+        records,
+        view: TableView {
+            columns: Vec::new(),
+            title: Some(title),
+            drop_order: Vec::new(),
+        },
+    })
+}
+
+fn band_record(b: &CeilingBands) -> Record {
+    Record::new()
+        .text("stage", &b.id)
+        .int("stage_order", b.order)
+        .opt_count("ceiling_users_p10", b.targets[0])
+        .opt_count("ceiling_users_p50", b.targets[1])
+        .opt_count("ceiling_users_p90", b.targets[2])
+        .opt_count("capacity_ceiling_users_p10", b.capacity[0])
+        .opt_count("capacity_ceiling_users_p50", b.capacity[1])
+        .opt_count("capacity_ceiling_users_p90", b.capacity[2])
+        .float("p_never_meets_targets", Unit::Fraction, b.p_never)
+}
+
+fn band_table_record(r: &Record) -> Record {
+    let cell = |stem: &str| {
+        let shown = |suffix: &str| {
+            let name = format!("{stem}{suffix}");
+            r.fields
+                .iter()
+                .find(|f| f.name == name)
+                .map_or("—".to_string(), crate::report::format_human)
+        };
+        let (p10, p50, p90) = (shown("_p10"), shown("_p50"), shown("_p90"));
+        match p10 == p50 && p50 == p90 {
+            true => p50,
+            false => format!("{p50} ({p10}–{p90})"),
+        }
+    };
+    let never = r.get("p_never_meets_targets").cloned();
+    let mut out = Record::new()
+        .text("stage", r.get("stage").map_or(String::new(), text_of))
+        .text("ceiling_users", cell("ceiling_users"))
+        .text("capacity_ceiling_users", cell("capacity_ceiling_users"));
+    if let Some(value) = never {
+        out.fields.push(crate::report::Field {
+            name: "p_never_meets_targets",
+            unit: Unit::Fraction,
+            value,
+        });
+    }
+    out
+}
+
+fn text_of(v: &crate::report::Value) -> String {
+    match v {
+        crate::report::Value::Text(t) => t.clone(),
+        _ => String::new(),
     }
 }

@@ -6,9 +6,11 @@ pub mod fit;
 pub mod ladder;
 pub mod models;
 pub mod plan;
+pub mod plan_bands;
 mod plan_data;
 pub mod queue;
 pub mod replicas;
+pub mod sensitivity;
 pub mod shards;
 pub mod sweep;
 

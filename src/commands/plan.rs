@@ -6,11 +6,14 @@ use crate::cli::{InputArgs, PlanArgs};
 use crate::cost::{Catalog, Prices};
 use crate::error::InputError;
 use crate::input::read_file;
+use crate::input::FileRange;
 use crate::model::{Stage, TierKind, BUILTIN};
 use crate::plan::failures::{WhatIf, PARTS};
 use crate::plan::{plan, plan_with_failures, BillLine, Inputs, StagePlan, TierPlan};
 use crate::quantity::{format_count, format_duration, format_percent, format_rate, format_usd, shown};
 use crate::report::{Record, TableView, Unit};
+use crate::sampling::{Home, UncertainInput};
+use crate::uncertain::Spread;
 use crate::workload::{Targets, Workload};
 
 /// Everything a plan reads, loaded from the flags and files.
@@ -23,6 +26,9 @@ pub struct Loaded {
     pub stages: Vec<Stage>,
     /// The `--stage` ids to show (empty: all).
     pub shown: Vec<String>,
+    /// The inputs given as ranges (each at its median in `workload` and
+    /// `targets`).
+    pub uncertain: Vec<UncertainInput>,
 }
 
 impl Loaded {
@@ -35,6 +41,7 @@ impl Loaded {
             prices: Prices::builtin(),
             stages: Stage::builtin(),
             shown: Vec::new(),
+            uncertain: Vec::new(),
         }
     }
 
@@ -61,20 +68,45 @@ impl Loaded {
 /// Reads the files and flags of `args`; `users` (from `plan --users`)
 /// replaces the workload's user count. Every value is already in its range
 /// (the flags' parsers and the files' readers check them); what is left to
-/// check here is how the files fit together.
-pub fn load(args: &InputArgs, users: Option<f64>) -> Result<Loaded, InputError> {
-    let mut workload = match &args.workload {
-        Some(path) => Workload::parse(&read_file("--workload", path)?, path)?,
-        None => Workload::builtin(),
+/// check here is how the files fit together. A ranged value (in a file or
+/// a flag) sits at its median in the workload or targets and is listed in
+/// `uncertain`; a flag replaces the file's value or range of its key.
+pub fn load(args: &InputArgs, users: Option<&Spread>) -> Result<Loaded, InputError> {
+    let (mut workload, workload_ranges) = match &args.workload {
+        Some(path) => Workload::parse_ranged(&read_file("--workload", path)?, path)?,
+        None => (Workload::builtin(), Vec::new()),
     };
-    apply_workload_flags(&mut workload, args, users);
-    let mut targets = match &args.targets {
-        Some(path) => Targets::parse(&read_file("--targets", path)?, path)?,
-        None => Targets::builtin(),
+    let (mut targets, target_ranges) = match &args.targets {
+        Some(path) => Targets::parse_ranged(&read_file("--targets", path)?, path)?,
+        None => (Targets::builtin(), Vec::new()),
     };
-    targets.p99_s = args.p99.unwrap_or(targets.p99_s);
-    targets.max_util = args.max_util.unwrap_or(targets.max_util);
-    targets.availability = args.availability.unwrap_or(targets.availability);
+    let from_file = |home: Home| {
+        move |r: FileRange| UncertainInput {
+            name: r.key.clone(),
+            home,
+            key: r.key,
+            spread: r.spread,
+        }
+    };
+    let mut uncertain: Vec<UncertainInput> = workload_ranges
+        .into_iter()
+        .map(from_file(Home::Workload))
+        .chain(target_ranges.into_iter().map(from_file(Home::Targets)))
+        .collect();
+    for (flag, home, key, value) in flag_values(args, users) {
+        let Some(spread) = value else { continue };
+        let input = UncertainInput {
+            name: flag.to_string(),
+            home,
+            key: key.to_string(),
+            spread: spread.clone(),
+        };
+        input.apply(&mut workload, &mut targets, spread.median());
+        uncertain.retain(|u| u.key != key);
+        if !spread.is_point() {
+            uncertain.push(input);
+        }
+    }
     let catalog = match &args.catalog {
         Some(path) => {
             Catalog::parse(&read_file("--catalog", path)?, path).map_err(|e| InputError::new(e.to_string()))?
@@ -102,15 +134,46 @@ pub fn load(args: &InputArgs, users: Option<f64>) -> Result<Loaded, InputError> 
         prices,
         stages,
         shown: args.stages.clone(),
+        uncertain,
     })
 }
 
-fn apply_workload_flags(w: &mut Workload, args: &InputArgs, users: Option<f64>) {
-    w.users = users.unwrap_or(w.users);
-    w.dau_fraction = args.dau_fraction.unwrap_or(w.dau_fraction);
-    w.requests_per_dau = args.requests_per_user.unwrap_or(w.requests_per_dau);
-    w.read_fraction = args.read_write.unwrap_or(w.read_fraction);
-    w.peak_factor = args.peak_factor.unwrap_or(w.peak_factor);
+/// Each workload and target flag: its name, the key it sets, its value.
+fn flag_values<'a>(
+    args: &'a InputArgs,
+    users: Option<&'a Spread>,
+) -> [(&'static str, Home, &'static str, Option<&'a Spread>); 9] {
+    [
+        ("--users", Home::Workload, "users", users),
+        (
+            "--dau-fraction",
+            Home::Workload,
+            "dau_fraction",
+            args.dau_fraction.as_ref(),
+        ),
+        (
+            "--requests-per-user",
+            Home::Workload,
+            "requests_per_dau",
+            args.requests_per_user.as_ref(),
+        ),
+        ("--read-write", Home::Workload, "read_write", args.read_write.as_ref()),
+        (
+            "--peak-factor",
+            Home::Workload,
+            "peak_factor",
+            args.peak_factor.as_ref(),
+        ),
+        ("--web-cpu", Home::Workload, "web_cpu", args.web_cpu.as_ref()),
+        ("--p99", Home::Targets, "p99", args.p99.as_ref()),
+        ("--max-util", Home::Targets, "max_util", args.max_util.as_ref()),
+        (
+            "--availability",
+            Home::Targets,
+            "availability",
+            args.availability.as_ref(),
+        ),
+    ]
 }
 
 /// The built-in ladder or the `--model` files, each checked against the
@@ -153,6 +216,9 @@ fn stages(args: &InputArgs, catalog: &Catalog, catalog_source: &str) -> Result<V
 /// table) that stage's tiers and bill below it.
 pub struct PlanOutput {
     pub records: Vec<Record>,
+    /// What a table shows instead of `records`, when it differs (a band
+    /// as one cell).
+    pub table_records: Option<Vec<Record>>,
     pub view: TableView,
     pub below: Vec<(Vec<Record>, TableView)>,
     /// The derivation of every stage shown, when `--explain` asked for it.
@@ -161,7 +227,10 @@ pub struct PlanOutput {
 
 /// Plans and builds the records.
 pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
-    let loaded = load(&args.input, args.users)?;
+    let loaded = load(&args.input, args.users.as_ref())?;
+    if !loaded.uncertain.is_empty() {
+        return super::plan_bands::run(args, &loaded);
+    }
     let inputs = loaded.inputs();
     // The recommendation weighs every stage; `--stage` only filters the rows.
     let one_stage = loaded.shown.len() == 1 || loaded.stages.len() == 1;
@@ -193,6 +262,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
             drop_order: FAIL_DROP_ORDER.to_vec(),
         };
         return Ok(PlanOutput {
+            table_records: None,
             records: failure_records(&plans, &shown, &args.fail)?,
             view,
             below: Vec::new(),
@@ -206,6 +276,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
             drop_order: TIER_DROP_ORDER.to_vec(),
         };
         return Ok(PlanOutput {
+            table_records: None,
             records: tier_records,
             view,
             below: Vec::new(),
@@ -219,6 +290,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
             drop_order: vec!["usd_per_unit", "unit", "quantity"],
         };
         return Ok(PlanOutput {
+            table_records: None,
             records: plans.iter().flat_map(cost_records).collect(),
             view,
             below: Vec::new(),
@@ -243,6 +315,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         _ => Vec::new(),
     };
     Ok(PlanOutput {
+        table_records: None,
         records: stage_records,
         view,
         below,

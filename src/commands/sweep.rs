@@ -31,6 +31,12 @@ pub fn run(args: &SweepArgs) -> Result<SweepOutput, InputError> {
         check_plot_path(path)?;
     }
     let loaded = load(&args.input, None)?;
+    if let Some(u) = loaded.uncertain.first() {
+        return Err(InputError::flag(
+            &u.name,
+            "sweep plans single values (its --users is the range it sweeps); a range works in plan, ladder and sensitivity",
+        ));
+    }
     let users = args.users.values(args.points, DEFAULT_POINTS)?;
     let progress = Progress::new(users.len());
     let points = sweep(&loaded.inputs(), &loaded.shown_stages(), &users, &|n| {

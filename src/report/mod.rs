@@ -6,6 +6,7 @@ mod json;
 mod table;
 pub mod wrap;
 
+pub use table::human as format_human;
 pub use table::plain as format_plain;
 
 use std::str::FromStr;

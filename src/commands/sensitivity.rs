@@ -1,0 +1,265 @@
+//! `scaleplan sensitivity`: which guess moves the answer. For one stage,
+//! each ranged input alone at its low and high end (the others at their
+//! medians): the monthly cost and the stage's ceiling at each end, ranked
+//! by the cost swing (a tornado); and each input's Spearman rank
+//! correlation with cost over the Monte Carlo samples, where all inputs
+//! move at once.
+
+use super::plan::{load, Loaded};
+use super::plan_bands::{sampling_of, write_value};
+use super::sweep::{check_plot_path, write_plot};
+use crate::ceiling::ceilings;
+use crate::cli::SensitivityArgs;
+use crate::error::InputError;
+use crate::model::Stage;
+use crate::plan::{plan_stage, Inputs, StagePlan};
+use crate::progress::Progress;
+use crate::quantity::{format_count, format_usd};
+use crate::report::{Record, TableView, Unit};
+use crate::sampling::{self, UncertainInput, DEFAULT_CONFIDENCE};
+use crate::tornado_plot::{tornado_svg, Tornado, TornadoBar};
+use crate::uncertain::spearman;
+
+/// What `sensitivity` prints: machine records and the table's view.
+pub struct SensitivityOutput {
+    pub records: Vec<Record>,
+    pub view: TableView,
+}
+
+/// One input's swing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Swing {
+    pub input: UncertainInput,
+    /// Cost and ceiling with the input at its low end (others at medians).
+    pub usd_at_low: Option<f64>,
+    pub usd_at_high: Option<f64>,
+    pub ceiling_at_low: Option<f64>,
+    pub ceiling_at_high: Option<f64>,
+    /// Spearman's rank correlation of the input with the stage's cost over
+    /// the samples (an infeasible sample ranks as the costliest).
+    pub rank_correlation: Option<f64>,
+}
+
+impl Swing {
+    /// |cost at high − cost at low|; infinite when one end cannot carry the
+    /// load (that input can break the stage, which outranks any cost).
+    pub fn usd_swing(&self) -> f64 {
+        match (self.usd_at_low, self.usd_at_high) {
+            (Some(a), Some(b)) => (b - a).abs(),
+            (None, None) => 0.0,
+            _ => f64::INFINITY,
+        }
+    }
+
+    pub fn ceiling_swing(&self) -> Option<f64> {
+        Some((self.ceiling_at_high? - self.ceiling_at_low?).abs())
+    }
+}
+
+pub fn run(args: &SensitivityArgs) -> Result<SensitivityOutput, InputError> {
+    if let Some(path) = &args.plot {
+        check_plot_path(path)?;
+    }
+    let loaded = load(&args.input, args.users.as_ref())?;
+    if loaded.uncertain.is_empty() {
+        return Err(InputError::new(
+            "sensitivity needs at least one input given as a range, e.g. --users 1M..4M or web_cpu = \"15ms..30ms\" in a workload file",
+        ));
+    }
+    let stage = chosen_stage(args, &loaded)?;
+    let base = plan_stage(&loaded.inputs(), &stage)?;
+    let base_ceiling = ceiling_of(&loaded.inputs(), &stage)?;
+    let correlations = correlations(args, &loaded, &stage)?;
+    let mut swings: Vec<Swing> = loaded
+        .uncertain
+        .iter()
+        .zip(correlations)
+        .map(|(u, rank_correlation)| swing(&loaded, &stage, u, rank_correlation))
+        .collect::<Result<_, _>>()?;
+    swings.sort_by(|a, b| b.usd_swing().total_cmp(&a.usd_swing()));
+    if let Some(path) = &args.plot {
+        let svg = tornado_svg(&tornado(&stage, &base, &swings)).map_err(|e| InputError::flag("--plot", e))?;
+        write_plot(path, &svg)?;
+    }
+    let title = format!(
+        "{}: each input alone from its low to its high end, the others at their medians \
+         (cost {}, ceiling {} users there); ranked by the cost swing",
+        stage.id,
+        figure(base.feasible.then_some(base.usd_per_month), format_usd),
+        figure(base_ceiling, format_count),
+    );
+    Ok(SensitivityOutput {
+        records: swings
+            .iter()
+            .enumerate()
+            .map(|(i, s)| record(i + 1, &stage, s))
+            .collect(),
+        view: TableView {
+            columns: COLUMNS.to_vec(),
+            title: Some(title),
+            drop_order: DROP_ORDER.to_vec(),
+        },
+    })
+}
+
+fn figure(value: Option<f64>, format: fn(f64) -> String) -> String {
+    value.map_or("—".to_string(), format)
+}
+
+/// `--stage` (one), else the stage `plan` recommends on the same inputs.
+fn chosen_stage(args: &SensitivityArgs, loaded: &Loaded) -> Result<Stage, InputError> {
+    match loaded.shown.as_slice() {
+        [] => {}
+        [one] => return stage_named(loaded, one),
+        _ => {
+            return Err(InputError::flag(
+                "--stage",
+                "sensitivity looks at one stage; give --stage once",
+            ))
+        }
+    }
+    let sampling = sampling_of(&args.sampling);
+    let confidence = args.sampling.confidence.unwrap_or(DEFAULT_CONFIDENCE);
+    let bands = super::plan_bands::sample_bands(loaded, sampling, confidence, false)?;
+    let recommended = bands.iter().find(|b| b.recommended).ok_or_else(|| {
+        InputError::flag(
+            "--stage",
+            "no stage meets the targets often enough to be recommended; name the stage to look at with --stage",
+        )
+    })?;
+    stage_named(loaded, &recommended.id)
+}
+
+fn stage_named(loaded: &Loaded, id: &str) -> Result<Stage, InputError> {
+    loaded
+        .stages
+        .iter()
+        .find(|s| s.id == id)
+        .cloned()
+        .ok_or_else(|| InputError::flag("--stage", format!("no stage `{id}`")))
+}
+
+/// The stage's targets ceiling (users), `None` when it never meets them.
+fn ceiling_of(inputs: &Inputs, stage: &Stage) -> Result<Option<f64>, InputError> {
+    let found = ceilings(inputs, std::slice::from_ref(stage))?;
+    Ok(found.first().and_then(|c| c.targets.users()))
+}
+
+/// Cost and ceiling with `u` at each end, every other input at its median
+/// (the loaded workload and targets hold the medians).
+fn swing(
+    loaded: &Loaded,
+    stage: &Stage,
+    u: &UncertainInput,
+    rank_correlation: Option<f64>,
+) -> Result<Swing, InputError> {
+    let at = |value: f64| -> Result<(Option<f64>, Option<f64>), InputError> {
+        let (mut workload, mut targets) = (loaded.workload.clone(), loaded.targets.clone());
+        u.apply(&mut workload, &mut targets, value);
+        let inputs = Inputs {
+            workload: &workload,
+            targets: &targets,
+            ..loaded.inputs()
+        };
+        let p = plan_stage(&inputs, stage)?;
+        Ok((p.feasible.then_some(p.usd_per_month), ceiling_of(&inputs, stage)?))
+    };
+    let (usd_at_low, ceiling_at_low) = at(u.spread.low)?;
+    let (usd_at_high, ceiling_at_high) = at(u.spread.high)?;
+    Ok(Swing {
+        input: u.clone(),
+        usd_at_low,
+        usd_at_high,
+        ceiling_at_low,
+        ceiling_at_high,
+        rank_correlation,
+    })
+}
+
+/// Each input's rank correlation with the stage's cost over the samples.
+fn correlations(args: &SensitivityArgs, loaded: &Loaded, stage: &Stage) -> Result<Vec<Option<f64>>, InputError> {
+    let values = sampling::sample_values(&loaded.uncertain, sampling_of(&args.sampling));
+    let progress = Progress::new(values.len() as u64, "sampling");
+    let outcomes = sampling::run(
+        &loaded.inputs(),
+        std::slice::from_ref(stage),
+        &loaded.uncertain,
+        &values,
+        false,
+        &|_| progress.inc(1),
+    )?;
+    progress.finish();
+    let cost: Vec<Option<f64>> = outcomes
+        .iter()
+        .map(|o| o.first().and_then(|s| s.usd_per_month))
+        .collect();
+    Ok((0..loaded.uncertain.len())
+        .map(|j| spearman(&values.iter().map(|v| v[j]).collect::<Vec<_>>(), &cost))
+        .collect())
+}
+
+const COLUMNS: [&str; 8] = [
+    "rank",
+    "input",
+    "range",
+    "usd_per_month_at_low",
+    "usd_per_month_at_high",
+    "ceiling_users_at_low",
+    "ceiling_users_at_high",
+    "rank_correlation_with_cost",
+];
+
+const DROP_ORDER: [&str; 2] = ["ceiling_users_at_low", "ceiling_users_at_high"];
+
+fn record(rank: usize, stage: &Stage, s: &Swing) -> Record {
+    let u = &s.input;
+    Record::new()
+        .int("rank", rank as u64)
+        .text("stage", &stage.id)
+        .text("input", &u.name)
+        .text(
+            "range",
+            format!("{}..{}", write_value(u, u.spread.low), write_value(u, u.spread.high)),
+        )
+        .text("distribution", u.spread.dist.name())
+        .float("low", Unit::Plain, u.spread.low)
+        .float("high", Unit::Plain, u.spread.high)
+        .opt_float("usd_per_month_at_low", Unit::Usd, s.usd_at_low)
+        .opt_float("usd_per_month_at_high", Unit::Usd, s.usd_at_high)
+        .opt_float(
+            "usd_per_month_swing",
+            Unit::Usd,
+            s.usd_swing().is_finite().then(|| s.usd_swing()),
+        )
+        .opt_count("ceiling_users_at_low", s.ceiling_at_low)
+        .opt_count("ceiling_users_at_high", s.ceiling_at_high)
+        .opt_count("ceiling_users_swing", s.ceiling_swing())
+        .opt_float("rank_correlation_with_cost", Unit::Plain, s.rank_correlation)
+}
+
+/// The cost tornado: one bar per input whose both ends carry the load.
+fn tornado(stage: &Stage, base: &StagePlan, swings: &[Swing]) -> Tornado {
+    let bars = swings
+        .iter()
+        .filter_map(|s| {
+            let u = &s.input;
+            Some(TornadoBar {
+                input: u.name.clone(),
+                low_label: write_value(u, u.spread.low),
+                high_label: write_value(u, u.spread.high),
+                at_low: s.usd_at_low?,
+                at_high: s.usd_at_high?,
+            })
+        })
+        .collect();
+    Tornado {
+        title: format!(
+            "{}: monthly cost with each input at its low and high end (others at medians: {})",
+            stage.id,
+            format_usd(base.usd_per_month)
+        ),
+        value_label: "monthly cost (USD)".to_string(),
+        base: base.usd_per_month,
+        bars,
+    }
+}

@@ -1,0 +1,238 @@
+//! `plan`, `ladder` and `sensitivity` with ranged inputs (Monte Carlo):
+//! against point plans and ceilings derived from the log-normal's own
+//! quantiles.
+
+mod common;
+
+use common::{json_rows, number, scaleplan, temp_file, Row};
+use scaleplan::cost::{Catalog, Prices};
+use scaleplan::model::Stage;
+use scaleplan::plan::{plan, Inputs, StagePlan};
+use scaleplan::uncertain::{standard_normal_quantile, Z95};
+use scaleplan::workload::{Targets, Workload};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+fn rows(args: &[&str]) -> Vec<Row> {
+    let mut full = args.to_vec();
+    full.extend_from_slice(&["--format", "json"]);
+    let (code, out, err) = scaleplan(&full);
+    assert_eq!(code, 0, "{full:?}: {err}");
+    json_rows(&out)
+}
+
+fn optional(row: &Row, field: &str) -> Option<f64> {
+    row[field].as_f64()
+}
+
+fn point_plans(users: f64) -> Vec<StagePlan> {
+    let mut workload = Workload::builtin();
+    workload.users = users;
+    let (targets, catalog, prices) = (Targets::builtin(), Catalog::builtin(), Prices::builtin());
+    let inputs = Inputs {
+        workload: &workload,
+        targets: &targets,
+        catalog: &catalog,
+        prices: &prices,
+    };
+    plan(&inputs, &Stage::builtin()).unwrap()
+}
+
+#[test]
+fn degenerate_ranges_print_exactly_the_point_plan() {
+    for format in ["table", "json", "csv"] {
+        let ranged = scaleplan(&[
+            "plan",
+            "--users",
+            "2M..2M",
+            "--requests-per-user",
+            "120..120",
+            "--web-cpu",
+            "25ms..25ms",
+            "--format",
+            format,
+        ]);
+        let point = scaleplan(&[
+            "plan",
+            "--users",
+            "2M",
+            "--requests-per-user",
+            "120",
+            "--web-cpu",
+            "25ms",
+            "--format",
+            format,
+        ]);
+        assert_eq!(ranged.0, 0, "{}", ranged.2);
+        assert_eq!(ranged, point, "{format}");
+    }
+    let ranged_file = temp_file(
+        "degenerate.toml",
+        "users = \"3M..3M\"\nzipf = { range = \"0.8..0.8\" }\n",
+    );
+    let point_file = temp_file("point.toml", "users = \"3M\"\nzipf = 0.8\n");
+    let ranged = scaleplan(&["plan", "--workload", &ranged_file, "--format", "json"]);
+    let point = scaleplan(&["plan", "--workload", &point_file, "--format", "json"]);
+    assert_eq!(ranged.0, 0, "{}", ranged.2);
+    assert_eq!(ranged, point);
+}
+
+/// `--users 10M..40M`, 2,000 samples. The sample median of the users is
+/// the ⌈n/2⌉-th order statistic; its cumulative probability lies within
+/// 0.5 ± 3·√(0.25/n) with probability 0.997 (normal approximation to the
+/// binomial), so each stage's p50 cost lies between the point plans at the
+/// log-normal's quantiles at those two probabilities (cost never falls as
+/// users grow: tests/plan_stages.rs). `p_meets_slo` is the share of
+/// samples below the stage's ceiling: Φ((ln c − μ)/σ), within four
+/// binomial standard errors √(p(1−p)/n) plus 0.002 for the ceiling search's
+/// 1e-3 relative precision (φ ≤ 0.4, σ = 0.42: under 0.001 of probability).
+#[test]
+fn with_users_ranged_the_median_is_the_point_plan_and_the_share_is_below_the_ceiling() {
+    let (low, high, n) = (10e6_f64, 40e6_f64, 2000.0_f64);
+    let sampled = rows(&["plan", "--users", "10M..40M", "--samples", "2000"]);
+    let ceilings = rows(&["ladder"]);
+    let (mu, sigma) = ((low.ln() + high.ln()) / 2.0, (high.ln() - low.ln()) / (2.0 * Z95));
+    let users_at = |p: f64| (mu + sigma * standard_normal_quantile(p)).exp();
+    let half_width = 3.0 * (0.25 / n).sqrt();
+    let (below, above) = (
+        point_plans(users_at(0.5 - half_width)),
+        point_plans(users_at(0.5 + half_width)),
+    );
+    for row in &sampled {
+        let stage = row["stage"].as_str().unwrap();
+        let (a, b) = (
+            below.iter().find(|p| p.id == stage).unwrap(),
+            above.iter().find(|p| p.id == stage).unwrap(),
+        );
+        let cost = |p: &StagePlan| p.feasible.then_some(p.usd_per_month);
+        match (optional(row, "usd_per_month_p50"), cost(a), cost(b)) {
+            (Some(p50), Some(lo), Some(hi)) => assert!(lo <= p50 && p50 <= hi, "{stage}: {lo} ≤ {p50} ≤ {hi}"),
+            (Some(p50), Some(lo), None) => assert!(lo <= p50, "{stage}: {lo} ≤ {p50}"),
+            (None, _, None) => {}
+            other => panic!("{stage}: p50 and point plans disagree: {other:?}"),
+        }
+        if let (Some(servers), true) = (optional(row, "servers_p50"), a.feasible && b.feasible) {
+            let (lo, hi) = (a.servers.min(b.servers) as f64, a.servers.max(b.servers) as f64);
+            assert!(lo <= servers && servers <= hi, "{stage}: {lo} ≤ {servers} ≤ {hi}");
+        }
+        let ceiling = ceilings.iter().find(|c| c["stage"] == stage).unwrap();
+        let expected = match optional(ceiling, "ceiling_users") {
+            None => 0.0,
+            Some(c) => Normal::new(0.0, 1.0).unwrap().cdf((c.ln() - mu) / sigma),
+        };
+        let got = number(row, "p_meets_slo");
+        let tolerance = 4.0 * (expected * (1.0 - expected) / n).sqrt() + 0.002;
+        assert!(
+            (got - expected).abs() <= tolerance,
+            "{stage}: p_meets_slo {got} vs {expected} ± {tolerance}"
+        );
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_bytes_on_one_thread_and_on_two() {
+    let args = [
+        "plan",
+        "--users",
+        "1M..4M",
+        "--web-cpu",
+        "15ms..30ms",
+        "--samples",
+        "300",
+        "--seed",
+        "7",
+        "--level",
+        "tier",
+        "--format",
+        "json",
+    ];
+    let run = |threads: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_scaleplan"))
+            .args(args)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        out.stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    assert!(!one.is_empty());
+    let other_seed = scaleplan(&[
+        "plan",
+        "--users",
+        "1M..4M",
+        "--samples",
+        "300",
+        "--seed",
+        "8",
+        "--format",
+        "json",
+    ]);
+    let same_seed = scaleplan(&[
+        "plan",
+        "--users",
+        "1M..4M",
+        "--samples",
+        "300",
+        "--seed",
+        "7",
+        "--format",
+        "json",
+    ]);
+    assert_ne!(other_seed.1, same_seed.1, "the seed changes the samples");
+}
+
+#[test]
+fn tier_bands_cover_every_tier_of_every_stage() {
+    let sampled = rows(&["plan", "--users", "1M..2M", "--samples", "50", "--level", "tier"]);
+    let point = point_plans(1.4e6);
+    let tiers: usize = point.iter().map(|p| p.tiers.len()).sum();
+    assert_eq!(sampled.len(), tiers);
+    for row in &sampled {
+        let (p10, p50, p90) = (
+            number(row, "servers_p10"),
+            number(row, "servers_p50"),
+            number(row, "servers_p90"),
+        );
+        assert!(p10 <= p50 && p50 <= p90, "{row:?}");
+    }
+}
+
+#[test]
+fn ranged_inputs_refuse_what_describes_one_plan() {
+    for extra in [["--fail", "cdn"], ["--level", "cost"]] {
+        let mut args = vec!["plan", "--users", "1M..2M"];
+        args.extend_from_slice(&extra);
+        let (code, _, err) = scaleplan(&args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(err.contains(extra[0]) && err.lines().count() == 1, "{err}");
+    }
+    let (code, _, err) = scaleplan(&["plan", "--users", "4M..1M"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--users") && err.contains("low end is above"), "{err}");
+    let (code, _, err) = scaleplan(&["sweep", "--web-cpu", "10ms..20ms"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("range"), "{err}");
+}
+
+#[test]
+fn a_ladder_band_brackets_the_point_ceiling_at_the_median() {
+    let bands = rows(&[
+        "ladder",
+        "--web-cpu",
+        "15ms..30ms",
+        "--samples",
+        "40",
+        "--stage",
+        "single-server",
+    ]);
+    let point = rows(&["ladder", "--web-cpu", "21.2132ms", "--stage", "single-server"]);
+    let (p10, p50, p90) = (
+        number(&bands[0], "capacity_ceiling_users_p10"),
+        number(&bands[0], "capacity_ceiling_users_p50"),
+        number(&bands[0], "capacity_ceiling_users_p90"),
+    );
+    let at_median = number(&point[0], "capacity_ceiling_users");
+    assert!(p10 < p50 && p50 < p90, "{p10} {p50} {p90}");
+    assert!(p10 < at_median && at_median < p90, "{p10} < {at_median} < {p90}");
+}
