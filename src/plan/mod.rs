@@ -13,6 +13,7 @@ pub mod dns;
 pub mod failures;
 mod paths;
 mod reshard;
+mod spares;
 mod stage_tiers;
 pub mod sticky;
 mod tiers;
@@ -352,7 +353,8 @@ const P99_FLOOR_SHARE: f64 = 0.01;
 /// Plans a stage: each tier sized by its own constraints; if the stage is
 /// feasible but misses the p99 target, every request-path tier is held to
 /// the highest common utilization `u ≤ u_max` at which the p99 is met
-/// (bisection; p99 falls as `u` falls), and if it misses the availability
+/// (bisection; p99 falls as `u` falls); then if it misses the availability
+/// target, spare servers where they reach it ([`spares`]).
 /// A p99 that no sizing reaches (still above the target at 1 % of `u_max`,
 /// or only with a tier past its largest instance) is reported as missed,
 /// and the stage stays as sized without it: chasing it would only inflate
@@ -366,18 +368,14 @@ fn plan_stage_sharing(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result
     if !base.feasible {
         return Ok(base);
     }
-    let mut plan = base.clone();
+    let (mut plan, mut knobs) = (base.clone(), knobs);
     if misses_p99(&plan, targets) {
         match chase_p99(inputs, stage, shared)? {
-            Some(met) => plan = met,
+            Some((met, used)) => (plan, knobs) = (met, used),
             None => return Ok(unreachable(base, "p99")),
         }
     }
-    // The availability target is not chased with spare servers: whether
-    // k-of-n gains from one more server depends on how many the load
-    // needs, so chasing it would make the bill fall as users grow. A stage
-    // below the target says so (see the verdict).
-    Ok(plan)
+    spares::chase_availability(inputs, stage, shared, knobs, plan)
 }
 
 fn misses_p99(plan: &StagePlan, targets: &Targets) -> bool {
@@ -388,7 +386,7 @@ fn misses_p99(plan: &StagePlan, targets: &Targets) -> bool {
 /// plan; `None` when even 1 % of `u_max` does not, or when the plan there
 /// is infeasible (a scale-up tier past its largest instance: feasibility
 /// only grows with `u`, so no lower `u` that meets the p99 is feasible).
-fn chase_p99(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result<Option<StagePlan>, InputError> {
+fn chase_p99(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result<Option<(StagePlan, Knobs)>, InputError> {
     let targets = inputs.targets;
     let at = |u: f64| plan_stage_once(inputs, stage, shared, Knobs { path_util: u });
     let (mut low, mut high) = (P99_FLOOR_SHARE * targets.max_util, targets.max_util);
@@ -413,7 +411,7 @@ fn chase_p99(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result<Option<S
         crate::quantity::format_duration(targets.p99_s),
         crate::quantity::format_percent(low)
     );
-    Ok(Some(best))
+    Ok(Some((best, Knobs { path_util: low })))
 }
 
 /// The stage as sized without chasing `target`, which it cannot reach.

@@ -1,0 +1,137 @@
+//! Spare servers for the availability target.
+//!
+//! A scale-out tier's availability is k-of-n: it survives as long as the
+//! servers left carry the load. Sized for utilization alone, a farm can end
+//! with a single spare (or none) at some loads and several at slightly
+//! higher ones, so a stage would miss its availability target in narrow
+//! bands of users and meet it on both sides. A planner would add a spare.
+//! So when a feasible stage misses the target, and spare servers can reach
+//! it, the fixed-size web farm gets spares one at a time (one more server
+//! per data center each) until it is met. When even three spares per data
+//! center fall short (the data center, a managed part or a single server
+//! caps the stage), the target is out of reach and the stage stays as
+//! sized: chasing it would only inflate the answer.
+
+use super::{plan_stage_once, Inputs, Knobs, Shared, StagePlan};
+use crate::error::InputError;
+use crate::model::{Scale, Stage, Tier, TierKind};
+use crate::quantity::format_percent;
+
+/// The most spares added to one tier, per data center.
+pub const MAX_SPARES: u64 = 3;
+
+/// `plan` with the spares that bring it to the availability target, or
+/// `plan` itself when it meets the target, cannot carry the load, or no
+/// spares reach the target.
+pub(super) fn chase_availability(
+    inputs: &Inputs,
+    stage: &Stage,
+    shared: &Shared,
+    knobs: Knobs,
+    plan: StagePlan,
+) -> Result<StagePlan, InputError> {
+    let target = inputs.targets.availability;
+    let candidates: Vec<usize> = (0..stage.tiers.len())
+        .filter(|&i| can_take_spares(stage, &stage.tiers[i]))
+        .collect();
+    if !plan.feasible || plan.availability >= target || candidates.is_empty() {
+        return Ok(plan);
+    }
+    if global_parts_availability(&plan) < target {
+        return Ok(out_of_reach(plan));
+    }
+    let at = |spares: &[u64]| plan_stage_once(inputs, &with_spares(stage, &plan, spares), shared, knobs);
+    let mut most = vec![0; stage.tiers.len()];
+    for &i in &candidates {
+        most[i] = MAX_SPARES;
+    }
+    if at(&most)?.availability < target {
+        return Ok(out_of_reach(plan));
+    }
+    let mut spares = vec![0; stage.tiers.len()];
+    let mut current = plan.clone();
+    while current.availability < target {
+        let mut best: Option<(usize, StagePlan)> = None;
+        for &i in &candidates {
+            if spares[i] >= MAX_SPARES {
+                continue;
+            }
+            spares[i] += 1;
+            let tried = at(&spares)?;
+            spares[i] -= 1;
+            let better = best.as_ref().map_or(current.availability, |(_, b)| b.availability);
+            if tried.feasible && tried.availability > better {
+                best = Some((i, tried));
+            }
+        }
+        let Some((i, tried)) = best else { break };
+        spares[i] += 1;
+        current = tried;
+    }
+    Ok(annotated(current, stage, &spares, target))
+}
+
+/// The web farm (or all-in-one farm) of fixed size: the tier whose spare
+/// count steps as the load grows. The database's copies follow the
+/// primary, cache and session farms keep two nodes and a failover margin,
+/// workers are off the path. An autoscaled farm gets none: it is billed
+/// for each hour's count, so a floor would bill the spare all night, and
+/// whether the autoscaler keeps one is its own policy; its stage reports
+/// the miss instead. One candidate per stage keeps the bill monotone in
+/// users: the count is the larger of what the load needs and the least
+/// count that meets the target, both of which only grow.
+fn can_take_spares(stage: &Stage, tier: &Tier) -> bool {
+    let autoscaled = stage.autoscale && tier.kind == TierKind::Web;
+    tier.scale == Scale::Out && matches!(tier.kind, TierKind::Web | TierKind::AllInOne) && !autoscaled
+}
+
+/// `stage` with each tier's least count per data center raised to the
+/// count `plan` gave its busiest data center plus its spares.
+fn with_spares(stage: &Stage, plan: &StagePlan, spares: &[u64]) -> Stage {
+    let mut out = stage.clone();
+    for (tier, &extra) in out.tiers.iter_mut().zip(spares).filter(|(_, &e)| e > 0) {
+        let busiest = plan
+            .tiers
+            .iter()
+            .find(|t| t.name == tier.name)
+            .and_then(|t| t.dc_servers.iter().max().copied())
+            .unwrap_or(tier.min);
+        tier.min = tier.min.max(busiest + extra);
+    }
+    out
+}
+
+fn annotated(mut plan: StagePlan, stage: &Stage, spares: &[u64], target: f64) -> StagePlan {
+    let mut added = Vec::new();
+    for (tier, &extra) in stage.tiers.iter().zip(spares).filter(|(_, &e)| e > 0) {
+        let noun = if extra == 1 { "spare" } else { "spares" };
+        added.push(format!("{} +{extra} {noun} per data center", tier.name));
+        if let Some(t) = plan.tiers.iter_mut().find(|t| t.name == tier.name) {
+            t.binding = format!("availability {} (+{extra} {noun})", format_percent(target));
+        }
+    }
+    if !added.is_empty() {
+        plan.sized_for = format!(
+            "{}; availability {}: {}",
+            plan.sized_for,
+            format_percent(target),
+            added.join(", ")
+        );
+    }
+    plan
+}
+
+/// The availability of the parts in series with every data center (the
+/// primary, the shards): an upper bound on what spares inside a data
+/// center can reach, read without planning again.
+fn global_parts_availability(plan: &StagePlan) -> f64 {
+    plan.availability_parts.global.iter().map(|(_, u)| 1.0 - u).product()
+}
+
+fn out_of_reach(mut plan: StagePlan) -> StagePlan {
+    plan.sized_for = format!(
+        "{}; the availability target is out of reach with spare servers (the data center, a managed part or a single server caps it), not chased",
+        plan.sized_for
+    );
+    plan
+}
