@@ -18,6 +18,7 @@ pub mod model;
 pub mod parallel;
 pub mod plan;
 pub mod plot;
+pub mod progress;
 pub mod quantity;
 pub mod queueing;
 pub mod ranges;
