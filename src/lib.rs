@@ -27,5 +27,6 @@ pub mod report;
 pub mod search;
 pub mod sharding;
 pub mod sweep;
+pub mod tornado_plot;
 pub mod workload;
 pub mod zipf;
