@@ -1,24 +1,28 @@
-//! A parallel map over a slice on scoped threads: the ceilings (one search
-//! per stage) and the sweep (one plan per user count) are independent
-//! pieces of work of uneven size.
+//! A parallel map over a slice: the ceilings (one search per stage) and
+//! the sweep (one plan per user count) are independent pieces of work of
+//! uneven size, run on rayon's work-stealing pool.
+//!
+//! Results never depend on the number of threads (`RAYON_NUM_THREADS=1`
+//! or `2` give the same bytes): each item is computed alone, results are
+//! put back in item order, and the error returned is chosen by position,
+//! not by which thread got there first.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
-use std::thread;
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// `f` applied to every item, results in item order, on up to
-/// `available_parallelism` threads that take the next item as each
-/// finishes (items of uneven cost balance themselves).
+/// `f` applied to every item, results in item order, on rayon's global
+/// pool (idle threads steal work, so items of uneven cost balance
+/// themselves).
 ///
 /// `on_done(n)` is called after each item with the count done so far
-/// (from any thread, not necessarily in increasing order). An error stops
-/// the items not yet started; the one returned is that of the first
-/// failing item in slice order, whatever the thread timing: items are
-/// taken in order, so every item before a failing one was started and
-/// runs to its end.
+/// (from any thread, not necessarily in increasing order). An error skips
+/// the items after it not yet started; the one returned is that of the
+/// first failing item in slice order, whatever the thread timing: an item
+/// is skipped only when an earlier one has failed, so every item before
+/// the first failing one runs.
 ///
-/// Edges: an empty slice gives an empty vector without starting a thread;
-/// one thread (or one item) runs on the caller's thread.
+/// Edges: an empty slice gives an empty vector; with one thread the items
+/// run in order on the caller's thread.
 pub fn try_map<T, R, E, F>(items: &[T], f: F, on_done: &(dyn Fn(usize) + Sync)) -> Result<Vec<R>, E>
 where
     T: Sync,
@@ -26,68 +30,31 @@ where
     E: Send,
     F: Fn(&T) -> Result<R, E> + Sync,
 {
-    let threads = thread::available_parallelism().map_or(1, |n| n.get()).min(items.len());
-    if threads <= 1 {
-        return items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let r = f(item);
-                on_done(i + 1);
-                r
-            })
-            .collect();
-    }
-    let next = AtomicUsize::new(0);
+    // The lowest index that has failed so far (`usize::MAX`: none).
+    let first_failed = AtomicUsize::new(usize::MAX);
     let done = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    let first_error: Mutex<Option<(usize, E)>> = Mutex::new(None);
-    let mut slots: Vec<Option<R>> = Vec::with_capacity(items.len());
-    slots.resize_with(items.len(), || None);
-    let chunks: Vec<Vec<(usize, R)>> = thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut out = Vec::new();
-                    while !failed.load(Ordering::Relaxed) {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        match f(item) {
-                            Ok(r) => out.push((i, r)),
-                            Err(e) => {
-                                failed.store(true, Ordering::Relaxed);
-                                if let Ok(mut slot) = first_error.lock() {
-                                    keep_earliest(&mut slot, i, e);
-                                }
-                                break;
-                            }
-                        }
-                        on_done(done.fetch_add(1, Ordering::Relaxed) + 1);
-                    }
-                    out
-                })
-            })
-            .collect();
-        // A worker that panicked re-raises its panic here.
-        workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
-    if let Some((_, e)) = first_error.into_inner().ok().flatten() {
-        return Err(e);
-    }
-    for (i, r) in chunks.into_iter().flatten() {
-        slots[i] = Some(r);
-    }
-    Ok(slots.into_iter().flatten().collect())
+    let outcomes: Vec<Option<Result<R, E>>> = items
+        .par_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            if first_failed.load(Ordering::Relaxed) < i {
+                return None;
+            }
+            let outcome = f(item);
+            if outcome.is_err() {
+                first_failed.fetch_min(i, Ordering::Relaxed);
+            }
+            on_done(done.fetch_add(1, Ordering::Relaxed) + 1);
+            Some(outcome)
+        })
+        .collect();
+    first_in_order(outcomes)
 }
 
-/// Keeps the error of the lowest item index seen so far.
-fn keep_earliest<E>(slot: &mut Option<(usize, E)>, index: usize, error: E) {
-    if slot.as_ref().is_none_or(|(first, _)| index < *first) {
-        *slot = Some((index, error));
-    }
+/// The results in order, or the first error in order. A skipped item
+/// (`None`) only ever follows a failed one, so it is never reached.
+fn first_in_order<R, E>(outcomes: Vec<Option<Result<R, E>>>) -> Result<Vec<R>, E> {
+    outcomes.into_iter().flatten().collect()
 }
 
 #[cfg(test)]
@@ -142,5 +109,22 @@ mod tests {
         let items: Vec<u64> = Vec::new();
         let result = try_map(&items, |x| Ok::<u64, ()>(*x), &|_| {});
         assert_eq!(result, Ok(Vec::new()));
+    }
+
+    #[test]
+    fn one_thread_and_two_give_the_same_results_and_error() {
+        let on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let items: Vec<u64> = (0..500).collect();
+            pool.install(|| {
+                let ok = try_map(&items, |x| Ok::<u64, u64>(x * 3 + 1), &|_| {});
+                let err = try_map(&items, |x| if x % 97 == 96 { Err(*x) } else { Ok(*x) }, &|_| {});
+                (ok, err)
+            })
+        };
+        let one = on(1);
+        assert_eq!(on(2), one);
+        assert_eq!(one.1, Err(96));
+        assert_eq!(one.0.map(|v| v[499]), Ok(1498));
     }
 }

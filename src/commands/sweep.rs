@@ -1,6 +1,7 @@
 //! `scaleplan sweep`: every stage at many user counts; a row per count
 //! with the recommended stage, or with `--all-stages` a row per stage and
-//! count. Progress goes to stderr when a sweep runs over a second.
+//! count. A sweep that runs over a second shows a progress bar on stderr
+//! when stderr is a terminal.
 
 use super::plan::load;
 use crate::ceiling::StageCeiling;
@@ -8,13 +9,11 @@ use crate::cli::SweepArgs;
 use crate::error::InputError;
 use crate::plan::StagePlan;
 use crate::plot::{ladder_svg, Picture};
+use crate::progress::Progress;
 use crate::quantity::{format_count, format_duration, format_percent};
 use crate::report::{Record, TableView, Unit};
 use crate::sweep::{sweep, SweepPoint};
 use crate::workload::Targets;
-use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
 
 /// Points in a `--users` range without `--points`.
 pub const DEFAULT_POINTS: u64 = 60;
@@ -38,11 +37,10 @@ pub fn run(args: &SweepArgs) -> Result<SweepOutput, InputError> {
         ));
     }
     let users = args.users.values(args.points, DEFAULT_POINTS)?;
-    let progress = Progress::new(users.len());
-    let points = sweep(&loaded.inputs(), &loaded.shown_stages(), &users, &|n| {
-        progress.update(n)
-    })?;
+    let progress = Progress::new(users.len() as u64, "planning user counts");
+    let points = sweep(&loaded.inputs(), &loaded.shown_stages(), &users, &|_| progress.inc(1));
     progress.finish();
+    let points = points?;
     if let Some(path) = &args.plot {
         write_plot(path, &plot_sweep(&points, &[], &loaded.targets)?)?;
     }
@@ -183,68 +181,4 @@ pub fn check_plot_path(path: &str) -> Result<(), InputError> {
 /// Writes the SVG; an unwritable path is an error naming the flag.
 pub fn write_plot(path: &str, svg: &str) -> Result<(), InputError> {
     std::fs::write(path, svg).map_err(|e| InputError::flag("--plot", format!("cannot write {path}: {e}")))
-}
-
-/// Progress on stderr, only once a sweep has run a second: a line that
-/// rewrites itself on a terminal, a line every second otherwise.
-struct Progress {
-    total: usize,
-    start: Instant,
-    /// Milliseconds since `start` at the last line printed (0: none yet).
-    last_ms: AtomicU64,
-    terminal: bool,
-}
-
-const QUIET_FOR: Duration = Duration::from_secs(1);
-
-impl Progress {
-    fn new(total: usize) -> Progress {
-        Progress {
-            total,
-            start: Instant::now(),
-            last_ms: AtomicU64::new(0),
-            terminal: std::io::stderr().is_terminal(),
-        }
-    }
-
-    fn update(&self, done: usize) {
-        let elapsed = self.start.elapsed();
-        if elapsed < QUIET_FOR {
-            return;
-        }
-        let ms = elapsed.as_millis() as u64;
-        let last = self.last_ms.load(Ordering::Relaxed);
-        let every_ms = if self.terminal { 100 } else { 1000 };
-        if last != 0 && ms < last + every_ms {
-            return;
-        }
-        if self
-            .last_ms
-            .compare_exchange(last, ms, Ordering::Relaxed, Ordering::Relaxed)
-            .is_err()
-        {
-            return; // another thread just printed
-        }
-        let line = format!("sweep: {done}/{} user counts planned", self.total);
-        let mut err = std::io::stderr().lock();
-        let _ = if self.terminal {
-            write!(err, "\r{line}")
-        } else {
-            writeln!(err, "{line}")
-        };
-    }
-
-    fn finish(&self) {
-        if self.last_ms.load(Ordering::Relaxed) == 0 {
-            return;
-        }
-        let seconds = self.start.elapsed().as_secs_f64();
-        let line = format!("sweep: {0}/{0} user counts planned in {seconds:.1} s", self.total);
-        let mut err = std::io::stderr().lock();
-        let _ = if self.terminal {
-            writeln!(err, "\r{line}")
-        } else {
-            writeln!(err, "{line}")
-        };
-    }
 }
