@@ -175,7 +175,10 @@ fn every_change_of_recommendation_is_ringed_and_numbered() {
             }
         }
     }
-    assert!(changes.len() >= 5, "the default ladder changes often: {changes:?}");
+    // Spare web servers for the availability target took away the narrow
+    // bands where a stage flickered out of the recommendation: the default
+    // ladder now changes twice (stateless-web at 10M, sharding at 26.6M).
+    assert!(changes.len() >= 2, "the default ladder changes: {changes:?}");
     let svg = ladder_svg(&Picture {
         points: &points,
         ceilings: &[],
