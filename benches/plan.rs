@@ -3,7 +3,7 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use scaleplan::cost::{Catalog, Prices};
 use scaleplan::model::Stage;
-use scaleplan::plan::{plan, Inputs};
+use scaleplan::plan::{plan, plan_stage_probe, Inputs};
 use scaleplan::workload::{Targets, Workload};
 
 fn plan_ten_stages(c: &mut Criterion) {
@@ -39,5 +39,39 @@ fn plan_ten_stages(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, plan_ten_stages);
+/// What a Monte Carlo pass asks: every stage probed once per sample, with
+/// inputs that differ from sample to sample (so no per-thread memo of a
+/// previous sample helps). Budget: about 180 µs for the ten stages.
+fn probe_ten_stages_varied(c: &mut Criterion) {
+    let (targets, catalog, prices, stages) = (
+        Targets::builtin(),
+        Catalog::builtin(),
+        Prices::builtin(),
+        Stage::builtin(),
+    );
+    let base = Workload::builtin();
+    let mut sample = 0u64;
+    c.bench_function("ten stages, probe, varied inputs", |b| {
+        b.iter(|| {
+            // A fresh, never repeated user count and request rate each time.
+            sample += 1;
+            let spread = (sample as f64 * 0.618_033_988_749_895).fract();
+            let mut workload = base.clone();
+            workload.users = 1e6 * (1.0 + 2.0 * spread);
+            workload.requests_per_dau *= 1.0 + 0.6 * (sample as f64 * 0.414_213_562_373_095).fract();
+            let workload = &workload;
+            let inputs = Inputs {
+                workload,
+                targets: &targets,
+                catalog: &catalog,
+                prices: &prices,
+            };
+            for stage in &stages {
+                black_box(plan_stage_probe(black_box(&inputs), stage).ok());
+            }
+        })
+    });
+}
+
+criterion_group!(benches, plan_ten_stages, probe_ten_stages_varied);
 criterion_main!(benches);

@@ -466,6 +466,30 @@ const PERCENT_DECIMALS: i32 = 7;
 /// `>99.9999999%`; closer to 0 % `<0.0000001%`; exactly 0 and 1 are `0%`
 /// and `100%`.
 pub fn format_percent(fraction: f64) -> String {
+    // Planning writes the same few limits (70%, 90%, …) into every
+    // binding and reason: remember the last few texts on this thread.
+    thread_local! {
+        static RECENT: std::cell::RefCell<Vec<(u64, String)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let key = fraction.to_bits();
+    if let Some(text) = RECENT.with(|r| r.borrow().iter().find(|(k, _)| *k == key).map(|(_, t)| t.clone())) {
+        return text;
+    }
+    let text = percent_text(fraction);
+    RECENT.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.len() >= RECENT_PERCENTS {
+            r.remove(0);
+        }
+        r.push((key, text.clone()));
+    });
+    text
+}
+
+/// Percentages [`format_percent`] remembers per thread.
+const RECENT_PERCENTS: usize = 8;
+
+fn percent_text(fraction: f64) -> String {
     let pct = fraction * 100.0;
     if fraction == 0.0 {
         return "0%".to_string();

@@ -463,36 +463,63 @@ impl Replication {
     /// The first constraint `n` replicas break (its key), or `None` when
     /// all hold.
     fn violation(&self, replicas: u64, with_target: bool) -> Option<&'static str> {
-        self.violations(replicas, with_target).first().map(|(key, _)| *key)
+        self.broken(replicas, with_target, true).first().copied()
     }
 
     /// Every constraint `n` replicas break: its key (`min-servers`,
     /// `max-util`, `stability`, `failover`, `p99`) and the key with its limit.
     fn violations(&self, replicas: u64, with_target: bool) -> Vec<(&'static str, String)> {
+        self.broken(replicas, with_target, false)
+            .into_iter()
+            .map(|key| (key, self.limit_text(key)))
+            .collect()
+    }
+
+    /// The keys of the constraints `n` replicas break, in the order above;
+    /// with `first_only`, at most the first (the search asks for no more,
+    /// and the p99 is the costly check).
+    fn broken(&self, replicas: u64, with_target: bool, first_only: bool) -> Vec<&'static str> {
         let mut broken = Vec::new();
+        let done = |broken: &Vec<&'static str>| first_only && !broken.is_empty();
         if replicas < self.min_replicas.max(1) {
-            broken.push(("min-servers", format!("min-servers {}", self.min_replicas.max(1))));
+            broken.push("min-servers");
         }
         let utilization = self.replica_utilization(replicas);
         if utilization > self.max_utilization {
-            broken.push(("max-util", format!("max-util {}", format_percent(self.max_utilization))));
+            broken.push("max-util");
         }
         if utilization >= 1.0 {
-            broken.push(("stability", "stability".to_string()));
+            broken.push("stability");
         }
         if self.n_plus_one && (replicas < 2 || self.replica_utilization(replicas - 1) > self.failover_utilization) {
-            let limit = format_percent(self.failover_utilization);
-            broken.push(("failover", format!("failover {limit}")));
+            broken.push("failover");
+        }
+        if done(&broken) {
+            return broken;
         }
         if let Some(target_s) = self.p99_read_target_s.filter(|_| with_target) {
             if self
                 .replica_read_quantile_s(replicas, READ_QUANTILE)
                 .is_none_or(|t| t > target_s)
             {
-                broken.push(("p99", format!("p99 {}", format_duration(target_s))));
+                broken.push("p99");
             }
         }
         broken
+    }
+
+    /// A broken constraint's key with its limit: `max-util 70%`.
+    fn limit_text(&self, key: &'static str) -> String {
+        match key {
+            "min-servers" => format!("min-servers {}", self.min_replicas.max(1)),
+            "max-util" => format!("max-util {}", format_percent(self.max_utilization)),
+            "failover" => format!("failover {}", format_percent(self.failover_utilization)),
+            "p99" => format!(
+                "p99 {}",
+                self.p99_read_target_s.map_or_else(String::new, format_duration)
+            ),
+            other => other.to_string(),
+        }
     }
 
     /// What set a least count: every constraint `n − 1` breaks (`stability`
@@ -597,7 +624,8 @@ impl Replication {
         )
     }
 
-    fn sizing(&self, replicas: u64, binding: &str, reasons: Vec<String>) -> ReplicaSizing {
+    fn sizing(&self, replicas: u64, binding: &str, reasons: Vec<String>, latency: ReadLatency) -> ReplicaSizing {
+        let computed = latency == ReadLatency::Computed;
         let pair = (replicas >= 2).then(|| self.replica_utilization(replicas - 1));
         let promoted_load = if replicas >= 2 {
             self.write_rate_per_s * self.write_time_s
@@ -611,8 +639,10 @@ impl Replication {
             replica_utilization: self.replica_utilization(replicas),
             apply_utilization: self.apply_load_cores() / self.cores(),
             primary_utilization: self.primary_utilization(),
-            replica_mean_read_s: self.replica_mean_read_s(replicas),
-            replica_p99_read_s: self.replica_read_quantile_s(replicas, READ_QUANTILE),
+            replica_mean_read_s: self.replica_mean_read_s(replicas).filter(|_| computed),
+            replica_p99_read_s: computed
+                .then(|| self.replica_read_quantile_s(replicas, READ_QUANTILE))
+                .flatten(),
             replication_lag_s: self.replication_lag_s(),
             read_ceiling_per_s: self.read_ceiling_per_s(),
             failover_replica_utilization: pair,
@@ -722,9 +752,28 @@ fn apply_reason(tier: &Replication) -> String {
 /// - `n*` exceeds `max_replicas` (reads above `read_ceiling_per_s`);
 /// - the apply workers cannot keep up at `u_max`, `λ_w·α·S_w > u_max·w`.
 pub fn size_replicas(tier: &Replication) -> Result<ReplicaSizing, ReplicationError> {
+    size_replicas_with(tier, ReadLatency::Computed)
+}
+
+/// As [`size_replicas`], without the read latency at the answer
+/// (`replica_mean_read_s` and `replica_p99_read_s` are `None`): what a
+/// planner weighing many instance types reads, a quantile solve cheaper.
+/// Every other field is [`size_replicas`]'s.
+pub fn size_replica_count(tier: &Replication) -> Result<ReplicaSizing, ReplicationError> {
+    size_replicas_with(tier, ReadLatency::Skipped)
+}
+
+/// Whether a sizing carries the read latency at its answer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReadLatency {
+    Computed,
+    Skipped,
+}
+
+fn size_replicas_with(tier: &Replication, latency: ReadLatency) -> Result<ReplicaSizing, ReplicationError> {
     tier.validate()?;
     if let Some((binding, reason)) = tier.apply_ceiling() {
-        return Ok(tier.sizing(tier.count_floor(), binding, vec![reason]));
+        return Ok(tier.sizing(tier.count_floor(), binding, vec![reason], latency));
     }
     let mut reasons = Vec::new();
     let hopeless = tier.target_below_service();
@@ -760,7 +809,7 @@ pub fn size_replicas(tier: &Replication) -> Result<ReplicaSizing, ReplicationErr
         binding = format!("apply {}", format_rate(tier.apply_capacity_per_s()));
         reasons.push(apply_reason(tier));
     }
-    Ok(tier.sizing(replicas, &binding, reasons))
+    Ok(tier.sizing(replicas, &binding, reasons, latency))
 }
 
 #[cfg(test)]
@@ -850,6 +899,23 @@ mod tests {
     }
 
     /// λ_r = 1000/s, S_r = 2 ms, λ_w = 100/s, S_w = 5 ms, k = 4.
+    #[test]
+    fn the_count_alone_is_the_full_sizing_without_read_latency() {
+        for (reads, writes, target) in [(40_000.0, 2_000.0, None), (900.0, 50.0, Some(0.02)), (1e6, 9e4, None)] {
+            let mut tier = example();
+            (tier.read_rate_per_s, tier.write_rate_per_s, tier.p99_read_target_s) = (reads, writes, target);
+            let full = size_replicas(&tier).unwrap();
+            let count = size_replica_count(&tier).unwrap();
+            assert_eq!((count.replica_mean_read_s, count.replica_p99_read_s), (None, None));
+            let stripped = ReplicaSizing {
+                replica_mean_read_s: None,
+                replica_p99_read_s: None,
+                ..full
+            };
+            assert_eq!(count, stripped);
+        }
+    }
+
     fn example() -> Replication {
         Replication::new(1000.0, 100.0, 0.002, 0.005, 4)
     }

@@ -52,6 +52,15 @@ const DISCRETE_MEAN_LIMIT: f64 = 200.0;
 const TAIL: f64 = 1e-17;
 /// Gauss–Legendre panels over the bracketed window of the maximum.
 const PANELS: usize = 64;
+/// Panels when both laws are normal (hash placement, what sizing asks):
+/// the integrand is smooth there, and 16 panels of 8 nodes agree with 64
+/// to 1e-13 relative over keys 1e3–1e10, Zipf 0–1.2 and 2–10⁴ shards.
+/// (A Gamma of small shape is not smooth enough at 0 for that.)
+const NORMAL_PANELS: usize = 16;
+/// Bisection steps placing the window's ends: the ends only need to bound
+/// the negligible tails (they are kept on the safe side), not to sit at
+/// f64 resolution, so the window is known to 2⁻²⁴ of its first bracket.
+const WINDOW_STEPS: usize = 24;
 /// 8-point Gauss–Legendre nodes on [-1, 1] (positive half) and weights.
 const GL_NODES: [f64; 4] = [
     0.183_434_642_495_649_8,
@@ -274,7 +283,7 @@ fn check_positive(value: f64, err: Flag) -> Result<f64, ShardError> {
 /// ```
 /// where `φ`, `Φ` are the standard normal density and CDF, and the window
 /// `[x_lo, x_hi]` is where `Φ^n` rises from 1e-17 to `1 − 1e-17`
-/// (composite 8-point Gauss–Legendre, 64 panels; relative error below
+/// (composite 8-point Gauss–Legendre, 16 panels; relative error below
 /// 1e-10 for any `n`, so no `√(2 ln n)` asymptotics are needed). Edges:
 /// `n ≤ 1` gives 0.
 ///
@@ -414,20 +423,84 @@ pub fn count_skew(layout: &Layout, shards: u64) -> Result<f64, ShardError> {
 
 fn key_count_skew(layout: &Layout, shards: u64) -> f64 {
     let uniform = Layout { zipf_s: 0.0, ..*layout };
-    load_skew(&uniform, shards).skew
+    shards as f64 * expected_share(&uniform, shards)
+}
+
+/// The expected share of the hottest shard, `E[max]` (capped at 1), as in
+/// [`skew`] without its 95th percentile: what sizing reads.
+///
+/// ```text
+/// share = E[max_j L_j] = skew(S) / S
+/// ```
+/// Edges: `S = 1` gives 1. Errors: as [`skew`].
+pub fn hottest_shard_share(layout: &Layout, shards: u64) -> Result<f64, ShardError> {
+    layout.validate()?;
+    check_shards(shards)?;
+    Ok(expected_share(layout, shards))
+}
+
+/// `E[max share]` capped at 1, remembered: sizing searches ask for the
+/// same few layouts and counts again and again (each candidate count, each
+/// instance type, the binding). A pure function of its inputs, so a
+/// per-thread memo changes no answer.
+fn expected_share(layout: &Layout, shards: u64) -> f64 {
+    thread_local! {
+        static MEMO: std::cell::RefCell<Vec<(ShareKey, f64)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let key = ShareKey::new(layout, shards);
+    if let Some(hit) = MEMO.with(|m| m.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
+        return hit;
+    }
+    let share = if shards == 1 {
+        1.0
+    } else {
+        let pop = Popularity::new(layout.keys, layout.zipf_s);
+        max_share(&pop, shards as f64, layout.ring_vnodes(), false).0.min(1.0)
+    };
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= SHARE_MEMO_LEN {
+            m.clear();
+        }
+        m.push((key, share));
+    });
+    share
+}
+
+/// Shares one thread remembers before starting afresh.
+const SHARE_MEMO_LEN: usize = 256;
+
+/// A layout and a shard count, floats as bits: one remembered share.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct ShareKey {
+    keys: u64,
+    zipf_s: u64,
+    vnodes: Option<u64>,
+    shards: u64,
+}
+
+impl ShareKey {
+    fn new(layout: &Layout, shards: u64) -> Self {
+        ShareKey {
+            keys: layout.keys,
+            zipf_s: layout.zipf_s.to_bits(),
+            vnodes: layout.ring_vnodes(),
+            shards,
+        }
+    }
 }
 
 fn load_skew(layout: &Layout, shards: u64) -> Skew {
     let pop = Popularity::new(layout.keys, layout.zipf_s);
     let s = shards as f64;
     let (share, p95) = if shards == 1 {
-        (1.0, 1.0)
+        (1.0, Some(1.0))
     } else {
-        max_share(&pop, s, layout.ring_vnodes())
+        max_share(&pop, s, layout.ring_vnodes(), true)
     };
     Skew {
         skew: s * share.min(1.0),
-        skew_p95: Some(s * p95.min(1.0)),
+        skew_p95: p95.map(|p| s * p.min(1.0)),
         hottest_key_share: pop.hot,
         hottest_shard_share: share.min(1.0),
     }
@@ -454,21 +527,23 @@ impl Popularity {
     }
 }
 
-/// `(E[max share], 95th percentile of the max share)` for `s ≥ 2` shards.
-fn max_share(pop: &Popularity, s: f64, vnodes: Option<u64>) -> (f64, f64) {
+/// `(E[max share], 95th percentile of the max share)` for `s ≥ 2` shards;
+/// the percentile only when `p95` asks for it (it costs a bisection).
+fn max_share(pop: &Popularity, s: f64, vnodes: Option<u64>, p95: bool) -> (f64, Option<f64>) {
     let ring = vnodes.map(|v| Ring::new(s, v as f64));
     if pop.rest <= 0.0 || pop.rest_sq <= f64::MIN_POSITIVE {
         // The rest carries no variance: the hot shard is the maximum.
         let rest_share = ring.map_or(1.0 / s, |g| g.mean_hot());
         let share = pop.hot + pop.rest * rest_share;
-        return (share, share);
+        return (share, Some(share));
     }
     let unit = pop.rest_sq / pop.rest;
     let lambda = pop.rest / unit;
     if lambda / s < DISCRETE_MEAN_LIMIT {
-        discrete_max(pop, s, ring, unit, lambda)
+        let (e, q) = discrete_max(pop, s, ring, unit, lambda);
+        (e, Some(q))
     } else {
-        continuous_max(pop, s, ring, unit)
+        continuous_max(pop, s, ring, unit, p95)
     }
 }
 
@@ -494,7 +569,7 @@ fn discrete_max(pop: &Popularity, s: f64, ring: Option<Ring>, unit: f64, lambda:
 }
 
 /// The rest as a continuous load per shard: normal, or Gamma on a ring.
-fn continuous_max(pop: &Popularity, s: f64, ring: Option<Ring>, unit: f64) -> (f64, f64) {
+fn continuous_max(pop: &Popularity, s: f64, ring: Option<Ring>, unit: f64, p95: bool) -> (f64, Option<f64>) {
     let (hot_law, other_law) = match ring {
         None => {
             let law = Law::Normal {
@@ -505,13 +580,19 @@ fn continuous_max(pop: &Popularity, s: f64, ring: Option<Ring>, unit: f64) -> (f
         }
         Some(g) => (g.loads(g.shape_hot(), pop.rest, unit), g.loads(g.shape, pop.rest, unit)),
     };
-    MaxOf {
+    let max = MaxOf {
         hot: pop.hot,
         hot_law,
         other_law,
         others: s - 1.0,
+    };
+    match p95 {
+        true => {
+            let (e, q) = max.expected_and_quantile(P95);
+            (e, Some(q))
+        }
+        false => (max.expected(), None),
     }
-    .expected_and_quantile(P95)
 }
 
 /// Ring shares as iid Gammas with common rate `β = S·V + 1`: normalized,
@@ -667,34 +748,60 @@ impl MaxOf {
             hi = top + step;
         }
         let floor = self.hot_law.floor().min(self.other_law.floor());
-        let lo = bisect(floor, hi, |x| self.ln_cdf(x).exp() <= TAIL);
-        let hi = bisect(lo, hi, |x| self.survival(x) > TAIL);
+        let lo = bisect_steps(floor, hi, WINDOW_STEPS, |x| self.ln_cdf(x).exp() <= TAIL).0;
+        let hi = bisect_steps(lo, hi, WINDOW_STEPS, |x| self.survival(x) > TAIL).1;
         (lo, hi)
     }
 
-    /// `(E[max], quantile p of max)`, with `E[max] = lo + ∫_lo^hi (1 − F_max)`
-    /// by composite Gauss–Legendre.
+    /// `(E[max], quantile p of max)`: see [`MaxOf::expected`]; the
+    /// quantile by bisection to f64 resolution inside the same window.
     fn expected_and_quantile(&self, p: f64) -> (f64, f64) {
         let (lo, hi) = self.window();
-        let half = 0.5 * (hi - lo) / PANELS as f64;
+        let ln_p = p.ln();
+        let quantile = bisect(lo, hi, |x| self.ln_cdf(x) < ln_p);
+        (self.integral(lo, hi), quantile)
+    }
+
+    fn panels(&self) -> usize {
+        match (self.hot_law, self.other_law) {
+            (Law::Normal { .. }, Law::Normal { .. }) => NORMAL_PANELS,
+            _ => PANELS,
+        }
+    }
+
+    /// `E[max] = lo + ∫_lo^hi (1 − F_max)` by composite Gauss–Legendre
+    /// over the window.
+    fn expected(&self) -> f64 {
+        let (lo, hi) = self.window();
+        self.integral(lo, hi)
+    }
+
+    fn integral(&self, lo: f64, hi: f64) -> f64 {
+        let panels = self.panels();
+        let half = 0.5 * (hi - lo) / panels as f64;
         let mut sum = 0.0;
-        for panel in 0..PANELS {
+        for panel in 0..panels {
             let mid = lo + (2 * panel + 1) as f64 * half;
             for (node, weight) in GL_NODES.iter().zip(GL_WEIGHTS) {
                 let pair = self.survival(mid - node * half) + self.survival(mid + node * half);
                 sum += weight * pair;
             }
         }
-        let ln_p = p.ln();
-        let quantile = bisect(lo, hi, |x| self.ln_cdf(x) < ln_p);
-        (lo + sum * half, quantile)
+        lo + sum * half
     }
 }
 
 /// Largest point of `[lo, hi]` (to f64 resolution) where `below` holds,
 /// given that it holds at `lo` and the predicate is monotone.
-fn bisect(mut lo: f64, mut hi: f64, below: impl Fn(f64) -> bool) -> f64 {
-    for _ in 0..BISECTION_STEPS {
+fn bisect(lo: f64, hi: f64, below: impl Fn(f64) -> bool) -> f64 {
+    bisect_steps(lo, hi, BISECTION_STEPS, below).0
+}
+
+/// `(last point where below holds, first where it fails)` after at most
+/// `steps` halvings of `[lo, hi]`, given that `below` holds at `lo` and
+/// is monotone.
+fn bisect_steps(mut lo: f64, mut hi: f64, steps: usize, below: impl Fn(f64) -> bool) -> (f64, f64) {
+    for _ in 0..steps {
         let mid = 0.5 * (lo + hi);
         if mid <= lo || mid >= hi {
             break;
@@ -705,7 +812,7 @@ fn bisect(mut lo: f64, mut hi: f64, below: impl Fn(f64) -> bool) -> f64 {
             hi = mid;
         }
     }
-    lo
+    (lo, hi)
 }
 
 // ---------------------------------------------------------------------------
@@ -1223,15 +1330,15 @@ fn even_split_floor(target: &SizeTarget) -> u64 {
 /// shard's storage. What set a count `S` is what `S − 1` breaks.
 pub fn broken_limits(layout: &Layout, target: &SizeTarget, shards: u64) -> (bool, bool) {
     let shards = shards.max(1);
-    let rate = load_skew(layout, shards).hottest_shard_share * target.total_rate_per_s;
+    let rate = expected_share(layout, shards) * target.total_rate_per_s;
     let bytes = target.stored_bytes / shards as f64 * key_count_skew(layout, shards);
     let storage = target.shard_storage_bytes.is_some_and(|storage| bytes > storage);
     (rate > target.shard_capacity_rate_per_s, storage)
 }
 
 fn fit_at(layout: &Layout, target: &SizeTarget, shards: u64) -> Option<ShardFit> {
-    let load = load_skew(layout, shards);
-    let rate = load.hottest_shard_share * target.total_rate_per_s;
+    let share = expected_share(layout, shards);
+    let rate = share * target.total_rate_per_s;
     if rate > target.shard_capacity_rate_per_s {
         return None;
     }
@@ -1241,7 +1348,7 @@ fn fit_at(layout: &Layout, target: &SizeTarget, shards: u64) -> Option<ShardFit>
     }
     Some(ShardFit {
         shards,
-        skew: load.skew,
+        skew: shards as f64 * share,
         hottest_shard_rate_per_s: rate,
         hottest_shard_bytes: bytes,
     })
@@ -1518,6 +1625,27 @@ mod tests {
         }
         assert!(close(expected_max_poisson(1, 7.5), 7.5, 1e-12));
         assert_eq!(expected_max_poisson(0, 3.0), 0.0);
+    }
+
+    #[test]
+    fn hottest_shard_share_is_the_skews_share_remembered_or_not() {
+        for (k, s, n) in [
+            (1_000_000u64, 0.0, 10u64),
+            (2_000, 0.9, 64),
+            (50_000_000, 1.1, 7),
+            (10, 0.5, 1),
+        ] {
+            let lay = layout(k, s, Placement::Hash, 1);
+            let want = skew(&lay, n).unwrap().hottest_shard_share;
+            for _ in 0..2 {
+                let got = hottest_shard_share(&lay, n).unwrap();
+                assert!(close(got, want, 1e-15), "K={k} s={s} S={n}: {got} vs {want}");
+            }
+        }
+        assert_eq!(
+            hottest_shard_share(&layout(10, 0.5, Placement::Hash, 1), 0),
+            Err(ShardError::Shards(0))
+        );
     }
 
     #[test]

@@ -35,6 +35,7 @@ use crate::queueing::{Balancer, Mmc};
 use crate::workload::{Targets, Workload};
 use demand::streams;
 use std::cell::{OnceCell, RefCell};
+use std::rc::Rc;
 use tiers::{size_out, size_up, DcSizing};
 
 /// Everything a plan reads.
@@ -294,10 +295,7 @@ pub fn plan_stage_probe(inputs: &Inputs, stage: &Stage) -> Result<StagePlan, Inp
 struct Shared {
     /// Zipf popularity of the cacheable keys, bucketed (the costly part of
     /// a hit ratio).
-    popularity: OnceCell<Popularity>,
-    /// LRU hit ratios already solved, by capacity in items (stages with
-    /// the same cache tier ask for the same one).
-    hit_ratios: RefCell<Vec<(f64, f64, Option<f64>)>>,
+    popularity: OnceCell<Rc<Popularity>>,
     /// Plan the failure what-ifs in full (latency during each failure).
     detailed: bool,
     /// A ceiling search's probe: only what its tests read (feasibility,
@@ -310,7 +308,7 @@ impl Shared {
         if let Some(p) = self.popularity.get() {
             return Ok(p);
         }
-        let built = Popularity::new(w.cache_keys(), w.zipf_s).map_err(|e| InputError::new(format!("workload: {e}")))?;
+        let built = last_popularity(w.cache_keys(), w.zipf_s)?;
         Ok(self.popularity.get_or_init(|| built))
     }
 
@@ -322,17 +320,71 @@ impl Shared {
     /// Che's LRU hit ratio and characteristic time (in requests to the
     /// cache) for a cache of `items`, remembered.
     fn lru(&self, w: &Workload, items: f64) -> Result<(f64, Option<f64>), InputError> {
-        if let Some(&(_, hit, time)) = self.hit_ratios.borrow().iter().find(|(i, ..)| *i == items) {
-            return Ok((hit, time));
+        let key = LruKey {
+            keys: w.cache_keys().to_bits(),
+            zipf_s: w.zipf_s.to_bits(),
+            items: items.to_bits(),
+        };
+        if let Some(hit) = LRU_MEMO.with(|m| m.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
+            return Ok(hit);
         }
         let result = self
             .popularity(w)?
             .hit_ratio_items(Policy::Lru, items)
             .map_err(|e| InputError::new(format!("cache model: {e}")))?;
-        let (hit, time) = (result.hit_ratio, result.characteristic_time_requests);
-        self.hit_ratios.borrow_mut().push((items, hit, time));
-        Ok((hit, time))
+        let solved = (result.hit_ratio, result.characteristic_time_requests);
+        LRU_MEMO.with(|m| {
+            let mut m = m.borrow_mut();
+            if m.len() >= LRU_MEMO_LEN {
+                m.clear();
+            }
+            m.push((key, solved));
+        });
+        Ok(solved)
     }
+}
+
+/// The popularity of `keys` keys of Zipf exponent `zipf_s`, kept for the
+/// next call on this thread: the stages of one plan, and the probes of a
+/// ceiling search at one user count, all ask for the same one. A pure
+/// function of its inputs, so remembering it changes no answer.
+fn last_popularity(keys: f64, zipf_s: f64) -> Result<Rc<Popularity>, InputError> {
+    thread_local! {
+        static LAST: RefCell<Option<(u64, u64, Rc<Popularity>)>> = const { RefCell::new(None) };
+    }
+    let key = (keys.to_bits(), zipf_s.to_bits());
+    if let Some(hit) = LAST.with(|l| {
+        l.borrow()
+            .as_ref()
+            .filter(|(k, s, _)| (*k, *s) == key)
+            .map(|(.., p)| p.clone())
+    }) {
+        return Ok(hit);
+    }
+    let built = Rc::new(Popularity::new(keys, zipf_s).map_err(|e| InputError::new(format!("workload: {e}")))?);
+    LAST.with(|l| *l.borrow_mut() = Some((key.0, key.1, built.clone())));
+    Ok(built)
+}
+
+thread_local! {
+    /// LRU hit ratios and characteristic times already solved on this
+    /// thread, by popularity and capacity in items (stages with the same
+    /// cache tier, and the p99 search's plans, ask for the same one).
+    static LRU_MEMO: RefCell<Vec<(LruKey, LruSolved)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// An LRU hit ratio and its characteristic time in requests.
+type LruSolved = (f64, Option<f64>);
+
+/// LRU solutions one thread remembers before starting afresh.
+const LRU_MEMO_LEN: usize = 64;
+
+/// Cache keys, Zipf exponent and capacity in items, as bits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct LruKey {
+    keys: u64,
+    zipf_s: u64,
+    items: u64,
 }
 
 /// How a stage was sized beyond each tier's own constraints, to meet the

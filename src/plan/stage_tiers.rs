@@ -12,7 +12,7 @@ use crate::error::InputError;
 use crate::model::{Scale, Tier, TierKind, WorkerSizing, DEFAULT_MAX_REPLICAS};
 use crate::quantity::{format_bytes, format_count, format_duration, format_percent, format_rate};
 use crate::queueing::Mmc;
-use crate::replication::{apply_capacity_per_s, size_replicas, ReplicaSizing, Replication};
+use crate::replication::{apply_capacity_per_s, size_replica_count, ReplicaSizing, Replication};
 use crate::sharding::{
     expected_distinct_shards, size_to, Ceiling, Layout, Placement, SizeTarget, Sizing as ShardSizing,
 };
@@ -250,8 +250,8 @@ impl StageContext<'_> {
             failover.max_utilization = self.targets().failover_util;
             failover.n_plus_one = false;
             let err = |e: crate::replication::ReplicationError| InputError::new(format!("replica sizing: {e}"));
-            let at_normal = size_replicas(&normal).map_err(err)?;
-            let at_failover = size_replicas(&failover).map_err(err)?;
+            let at_normal = size_replica_count(&normal).map_err(err)?;
+            let at_failover = size_replica_count(&failover).map_err(err)?;
             let binding = self.replica_binding(&at_normal, &at_failover, *load);
             let feasible = at_normal.feasible && at_failover.feasible;
             let mut sizing = if at_failover.replicas > at_normal.replicas {

@@ -10,7 +10,7 @@ use super::tiers::{DcLoad, DcSizing};
 use crate::cost::Instance;
 use crate::queueing::Mmc;
 use crate::search::{least_count, Least};
-use crate::sharding::{skew, Layout, Placement};
+use crate::sharding::{hottest_shard_share, Layout, Placement};
 use crate::workload::Targets;
 
 pub use super::tiers::Sticky;
@@ -50,7 +50,7 @@ fn compute_hottest_share(users: f64, zipf_s: f64, servers: u64) -> f64 {
         placement: Placement::Hash,
         vnodes: 1,
     };
-    skew(&layout, servers.max(1)).map_or(1.0, |s| s.hottest_shard_share)
+    hottest_shard_share(&layout, servers.max(1)).unwrap_or(1.0)
 }
 
 /// (users, Zipf exponent, servers) as bits: one remembered share.
