@@ -73,5 +73,44 @@ fn probe_ten_stages_varied(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, plan_ten_stages, probe_ten_stages_varied);
+/// A Monte Carlo plan: 100 samples of `--users 1M..4M --web-cpu 15ms..30ms`
+/// over the ten stages (the goal is 10,000 samples under 1 s of
+/// whole process on 2 cores: 100 µs of one core per ten-stage sample).
+fn sample_ten_stages(c: &mut Criterion) {
+    use scaleplan::ranges::{find, FLAGS};
+    use scaleplan::sampling::{run, sample_values, Home, Sampling, UncertainInput};
+    use scaleplan::uncertain::{Dist, Spread};
+    let (workload, targets, catalog, prices, stages) = (
+        Workload::builtin(),
+        Targets::builtin(),
+        Catalog::builtin(),
+        Prices::builtin(),
+        Stage::builtin(),
+    );
+    let ranged = |flag: &str, key: &str, low: f64, high: f64| UncertainInput {
+        name: flag.to_string(),
+        home: Home::Workload,
+        key: key.to_string(),
+        spread: Spread::new(low, high, Dist::LogNormal, find(FLAGS, flag).unwrap().range).unwrap(),
+    };
+    let uncertain = [
+        ranged("--users", "users", 1e6, 4e6),
+        ranged("--web-cpu", "web_cpu", 0.015, 0.030),
+    ];
+    let values = sample_values(&uncertain, Sampling { samples: 100, seed: 1 });
+    let inputs = Inputs {
+        workload: &workload,
+        targets: &targets,
+        catalog: &catalog,
+        prices: &prices,
+    };
+    let mut group = c.benchmark_group("monte carlo");
+    group.sample_size(10);
+    group.bench_function("100 samples of ten stages", |b| {
+        b.iter(|| run(black_box(&inputs), &stages, &uncertain, &values, false, &|_| {}))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, plan_ten_stages, probe_ten_stages_varied, sample_ten_stages);
 criterion_main!(benches);

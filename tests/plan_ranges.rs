@@ -236,3 +236,63 @@ fn a_ladder_band_brackets_the_point_ceiling_at_the_median() {
     assert!(p10 < p50 && p50 < p90, "{p10} {p50} {p90}");
     assert!(p10 < at_median && at_median < p90, "{p10} < {at_median} < {p90}");
 }
+
+/// The tornado's ends are single plans: each input at its low (high) end,
+/// every other at its median, equal to `plan --stage` with those values
+/// (1e-9 relative), and the rows ranked by the cost swing.
+#[test]
+fn sensitivity_swings_are_the_point_plans_at_each_end() {
+    use scaleplan::ranges::{find, FLAGS};
+    use scaleplan::uncertain::{Dist, Spread};
+    let ranges = [
+        ("--requests-per-user", 50.0, 200.0),
+        ("--web-cpu", 0.010, 0.040),
+        ("--users", 900e3, 1.1e6),
+    ];
+    let swung = rows(&[
+        "sensitivity",
+        "--requests-per-user",
+        "50..200",
+        "--web-cpu",
+        "10ms..40ms",
+        "--users",
+        "900k..1.1M",
+        "--samples",
+        "100",
+    ]);
+    assert_eq!(swung.len(), 3);
+    let median = |flag: &str, low: f64, high: f64| {
+        let domain = find(FLAGS, flag).unwrap().range;
+        Spread::new(low, high, Dist::LogNormal, domain).unwrap().median()
+    };
+    let written = |flag: &str, x: f64| match flag {
+        "--web-cpu" => format!("{x}s"),
+        _ => format!("{x}"),
+    };
+    let stage = swung[0]["stage"].as_str().unwrap().to_string();
+    for row in &swung {
+        let input = row["input"].as_str().unwrap();
+        for (end, field) in [("low", "usd_per_month_at_low"), ("high", "usd_per_month_at_high")] {
+            let mut args = vec!["plan".to_string(), "--stage".to_string(), stage.clone()];
+            for (flag, low, high) in ranges {
+                let value = match flag == input {
+                    true => number(row, end),
+                    false => median(flag, low, high),
+                };
+                args.extend([flag.to_string(), written(flag, value)]);
+            }
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let point = &rows(&args)[0];
+            let (swing_end, single) = (number(row, field), number(point, "usd_per_month"));
+            assert!(
+                (swing_end - single).abs() <= 1e-9 * single,
+                "{input} at its {end}: {swing_end} vs plan {single}"
+            );
+        }
+    }
+    let swings: Vec<f64> = swung.iter().map(|r| number(r, "usd_per_month_swing")).collect();
+    assert!(
+        swings.windows(2).all(|w| w[0] >= w[1]),
+        "ranked by cost swing: {swings:?}"
+    );
+}
