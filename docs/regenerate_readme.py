@@ -15,7 +15,12 @@ Run from the repository root:
 
     cargo build --release && python3 docs/regenerate_readme.py
 
-It also redraws docs/ladder.svg (`scaleplan ladder --plot docs/ladder.svg`).
+It also redraws the pictures the README embeds from the commands in PICTURES:
+docs/ladder.svg (`scaleplan ladder --plot docs/ladder.svg`) and
+docs/tornado.svg (the `scaleplan sensitivity ... --plot docs/tornado.svg`
+example of "Planning with ranges"; the script stops with an error if the
+README no longer shows its command, so each picture and the table beside it
+always come from the same run).
 """
 
 import os
@@ -30,6 +35,14 @@ BINARY_DIR = os.path.join(ROOT, "target", "release")
 README = "README.md"
 BLOCK = re.compile(r"(```console\n)(.*?)(```)", re.S)
 SHELL = re.compile(r"[|<>;&$]|\bfor\b")
+# The pictures the README embeds, each with the command that draws it.
+PICTURES = {
+    "docs/ladder.svg": "scaleplan ladder --plot docs/ladder.svg",
+    "docs/tornado.svg": (
+        "scaleplan sensitivity --requests-per-user 50..200 --web-cpu 10ms..40ms --users 900k..1.1M"
+        " --plot docs/tornado.svg"
+    ),
+}
 
 
 def run(command, cwd):
@@ -60,7 +73,15 @@ def main():
         text = BLOCK.sub(lambda m: m.group(1) + regenerate(m.group(2), scratch) + m.group(3), text)
     with open(README, "w", encoding="utf-8") as f:
         f.write(text)
-    run("scaleplan ladder --plot docs/ladder.svg", ROOT)
+    for picture, command in PICTURES.items():
+        if command not in text:
+            sys.exit(f"error: README.md no longer shows `{command}`: update PICTURES in {sys.argv[0]}")
+        out = subprocess.run(
+            shlex.split(command), capture_output=True, text=True, cwd=ROOT,
+            env=dict(os.environ, COLUMNS="120", PATH=BINARY_DIR + os.pathsep + os.environ["PATH"]),
+        )
+        if out.returncode != 0:
+            sys.exit(f"error: {command}: exit {out.returncode}: {out.stderr.strip()}")
 
 
 if __name__ == "__main__":

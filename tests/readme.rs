@@ -31,6 +31,11 @@ fn every_output_field_is_described() {
         "cache --keys 1M --zipf 1 --capacity 1k --read-rate 1k/s",
         "replicas --read-rate 40k/s --write-rate 400/s --read-time 1ms --write-time 2ms --cores 8",
         "shards --shards 4 --keys 1M --zipf 1",
+        // Ranged inputs: the banded records (few samples: the fields, not the figures).
+        "plan --users 1M..2M --samples 10",
+        "plan --users 1M..2M --samples 10 --level tier",
+        "ladder --web-cpu 15ms..30ms --samples 10 --stage cache",
+        "sensitivity --users 1M..2M --samples 10 --stage cache",
     ] {
         let mut args: Vec<&str> = command.split_whitespace().collect();
         args.extend(["--format", "csv"]);
