@@ -243,13 +243,13 @@ pub struct InputArgs {
     /// CPU time of a dynamic request on a web server: `20ms`, or a range `15ms..30ms` [built-in: 20ms].
     #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = RangedSpread)]
     pub web_cpu: Option<Spread>,
-    /// Server-side p99 target of dynamic requests: `250ms` [built-in: 250ms].
+    /// Server-side p99 target of dynamic requests: `250ms`, or a range `200ms..300ms` [built-in: 250ms].
     #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = RangedSpread)]
     pub p99: Option<Spread>,
-    /// Utilization ceiling: `70%` [built-in: 70%].
+    /// Utilization ceiling: `70%`, or a range `60%..80%` [built-in: 70%].
     #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = RangedSpread)]
     pub max_util: Option<Spread>,
-    /// Availability target: `99.9%` [built-in: 99.9%].
+    /// Availability target: `99.9%`, or a range `99.5%..99.95%` [built-in: 99.9%].
     #[arg(long, value_name = "FRACTION", allow_hyphen_values = true, value_parser = RangedSpread)]
     pub availability: Option<Spread>,
     /// Workload file (TOML); keys it leaves out keep the built-in values (`scaleplan defaults workload`).

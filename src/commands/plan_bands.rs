@@ -13,6 +13,7 @@ use crate::sampling::{
     self, Band, Home, Sampling, StageBands, TierBands, UncertainInput, DEFAULT_CONFIDENCE, DEFAULT_SAMPLES,
     DEFAULT_SEED,
 };
+use crate::uncertain::Dist;
 
 /// The sample count and seed of `args`, with the built-in defaults.
 pub fn sampling_of(args: &SamplingArgs) -> Sampling {
@@ -115,8 +116,12 @@ fn output(
 /// `1M users (0.5M–2M) …, 2,000 samples (seed 1) of: --users 1M..4M log-normal, …`.
 fn title(loaded: &Loaded, sampling: Sampling) -> String {
     let ranges: Vec<String> = loaded.uncertain.iter().map(describe_input).collect();
+    let intervals = match loaded.uncertain.iter().any(|u| u.spread.dist == Dist::Uniform) {
+        true => "each a 90% interval, a uniform one its bounds",
+        false => "each a 90% interval",
+    };
     format!(
-        "{} samples (seed {}) of {} (each a 90% interval); each figure is the median (p10–p90)",
+        "{} samples (seed {}) of {} ({intervals}); each figure is the median (p10–p90)",
         format_thousands(sampling.samples as f64),
         sampling.seed,
         ranges.join(", ")
@@ -201,7 +206,12 @@ const FIGURES: [(&str, Unit); 4] = [
 fn with_bands(mut record: Record, bands: [&Band; 4]) -> Record {
     for ((stem, unit), band) in FIGURES.iter().zip(bands) {
         for (suffix, value) in ["_p10", "_p50", "_p90"].iter().zip(band) {
-            record = record.opt_float(field_name(stem, suffix), *unit, *value);
+            let name = field_name(stem, suffix);
+            record = match unit {
+                // A server count is whole in every format.
+                Unit::Whole => record.opt_int(name, value.map(|v| v as u64)),
+                _ => record.opt_float(name, *unit, *value),
+            };
         }
     }
     record

@@ -253,11 +253,7 @@ fn tornado(stage: &Stage, base: &StagePlan, swings: &[Swing]) -> Tornado {
         })
         .collect();
     Tornado {
-        title: format!(
-            "{}: monthly cost with each input at its low and high end (others at medians: {})",
-            stage.id,
-            format_usd(base.usd_per_month)
-        ),
+        title: format!("{}: monthly cost, each input alone at its low and high end", stage.id),
         value_label: "monthly cost (USD)".to_string(),
         base: base.usd_per_month,
         bars,

@@ -424,7 +424,7 @@ fn plan_stage_sharing(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result
     if misses_p99(&plan, targets) {
         match chase_p99(inputs, stage, shared)? {
             Some((met, used)) => (plan, knobs) = (met, used),
-            None => return Ok(unreachable(base, "p99")),
+            None => return spares::chase_availability(inputs, stage, shared, knobs, unreachable(base, "p99")),
         }
     }
     spares::chase_availability(inputs, stage, shared, knobs, plan)

@@ -7,12 +7,14 @@
 //! bands of users and meet it on both sides. A planner would add a spare.
 //! So when a feasible stage misses the target, and spare servers can reach
 //! it, the fixed-size web farm gets spares one at a time (one more server
-//! per data center each) until it is met. When even three spares per data
-//! center fall short (the data center, a managed part or a single server
-//! caps the stage), the target is out of reach and the stage stays as
-//! sized: chasing it would only inflate the answer.
+//! per data center each) until it is met. When the stage would miss the
+//! target even if the web farm never failed (the data center, a managed
+//! part or a single server caps it), or three spares per data center fall
+//! short, the target is out of reach and the stage stays as sized: chasing
+//! it would only inflate the answer.
 
 use super::{plan_stage_once, Inputs, Knobs, Shared, StagePlan};
+use crate::availability;
 use crate::error::InputError;
 use crate::model::{Scale, Stage, Tier, TierKind};
 use crate::quantity::format_percent;
@@ -37,17 +39,11 @@ pub(super) fn chase_availability(
     if !plan.feasible || plan.availability >= target || candidates.is_empty() {
         return Ok(plan);
     }
-    if global_parts_availability(&plan) < target {
+    let names: Vec<&str> = candidates.iter().map(|&i| stage.tiers[i].name.as_str()).collect();
+    if best_case_availability(&plan, &names) < target {
         return Ok(out_of_reach(plan));
     }
     let at = |spares: &[u64]| plan_stage_once(inputs, &with_spares(stage, &plan, spares), shared, knobs);
-    let mut most = vec![0; stage.tiers.len()];
-    for &i in &candidates {
-        most[i] = MAX_SPARES;
-    }
-    if at(&most)?.availability < target {
-        return Ok(out_of_reach(plan));
-    }
     let mut spares = vec![0; stage.tiers.len()];
     let mut current = plan.clone();
     while current.availability < target {
@@ -67,6 +63,9 @@ pub(super) fn chase_availability(
         let Some((i, tried)) = best else { break };
         spares[i] += 1;
         current = tried;
+    }
+    if current.availability < target {
+        return Ok(out_of_reach(plan));
     }
     Ok(annotated(current, stage, &spares, target))
 }
@@ -121,11 +120,24 @@ fn annotated(mut plan: StagePlan, stage: &Stage, spares: &[u64], target: f64) ->
     plan
 }
 
-/// The availability of the parts in series with every data center (the
-/// primary, the shards): an upper bound on what spares inside a data
-/// center can reach, read without planning again.
-fn global_parts_availability(plan: &StagePlan) -> f64 {
-    plan.availability_parts.global.iter().map(|(_, u)| 1.0 - u).product()
+/// The stage's availability if the `spared` tiers never failed (as many
+/// spares as it takes), composed as the verdict composes it (DESIGN §7):
+/// an upper bound on what spares reach, read without planning again.
+fn best_case_availability(plan: &StagePlan, spared: &[&str]) -> f64 {
+    let parts = &plan.availability_parts;
+    let spared_up: f64 = parts
+        .per_dc
+        .iter()
+        .filter(|(name, _)| spared.contains(&name.as_str()))
+        .map(|(_, u)| 1.0 - u)
+        .product();
+    // `one_dc` is a `1 − A` of tiers in series: dividing out the spared
+    // tiers' availability leaves the rest's.
+    let one_dc_up = ((1.0 - parts.one_dc) / spared_up.max(f64::MIN_POSITIVE)).min(1.0);
+    let d = parts.data_centers.max(1);
+    let dcs = availability::k_of_n_unavailability(d.saturating_sub(1).max(1), d, one_dc_up).unwrap_or(1.0);
+    let global_up: f64 = parts.global.iter().map(|(_, u)| 1.0 - u).product();
+    global_up * (1.0 - dcs)
 }
 
 fn out_of_reach(mut plan: StagePlan) -> StagePlan {
