@@ -718,7 +718,7 @@ fn p99_panel(area: &DrawingArea<SVGBackend, Shift>, picture: &Picture, x: (f64, 
 }
 
 /// 1, 2 or 5 times a power of ten, at least `raw`.
-fn nice_step(raw: f64) -> f64 {
+pub(crate) fn nice_step(raw: f64) -> f64 {
     let base = 10f64.powf(raw.log10().floor());
     [1.0, 2.0, 5.0, 10.0]
         .iter()

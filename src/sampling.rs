@@ -134,6 +134,28 @@ fn outcome(plan: &StagePlan, targets: &Targets, with_tiers: bool) -> Outcome {
     }
 }
 
+/// `f` on the inputs of every sample, in sample order, in parallel.
+fn each_sample<R: Send>(
+    base: &Inputs,
+    uncertain: &[UncertainInput],
+    values: &[Vec<f64>],
+    on_done: &(dyn Fn(usize) + Sync),
+    f: impl Fn(&Inputs) -> Result<R, InputError> + Sync,
+) -> Result<Vec<R>, InputError> {
+    parallel::try_map(
+        values,
+        |sample| {
+            let (workload, targets) = with_values(base, uncertain, sample);
+            f(&Inputs {
+                workload: &workload,
+                targets: &targets,
+                ..*base
+            })
+        },
+        on_done,
+    )
+}
+
 /// Plans every stage for every sample: `outcomes[sample][stage]`.
 /// `on_done(n)` is called as samples finish (for a progress bar).
 pub fn run(
@@ -144,22 +166,12 @@ pub fn run(
     with_tiers: bool,
     on_done: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<Vec<Outcome>>, InputError> {
-    parallel::try_map(
-        values,
-        |sample| {
-            let (workload, targets) = with_values(base, uncertain, sample);
-            let inputs = Inputs {
-                workload: &workload,
-                targets: &targets,
-                ..*base
-            };
-            stages
-                .iter()
-                .map(|s| Ok(outcome(&plan_stage_probe(&inputs, s)?, &targets, with_tiers)))
-                .collect()
-        },
-        on_done,
-    )
+    each_sample(base, uncertain, values, on_done, |inputs| {
+        stages
+            .iter()
+            .map(|s| Ok(outcome(&plan_stage_probe(inputs, s)?, inputs.targets, with_tiers)))
+            .collect()
+    })
 }
 
 /// Each stage's two ceilings (targets, capacity) in users for every
@@ -171,20 +183,10 @@ pub fn run_ceilings(
     values: &[Vec<f64>],
     on_done: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<Vec<[Option<f64>; 2]>>, InputError> {
-    parallel::try_map(
-        values,
-        |sample| {
-            let (workload, targets) = with_values(base, uncertain, sample);
-            let inputs = Inputs {
-                workload: &workload,
-                targets: &targets,
-                ..*base
-            };
-            let found = crate::ceiling::ceilings(&inputs, stages)?;
-            Ok(found.iter().map(|c| [c.targets.users(), c.capacity.users()]).collect())
-        },
-        on_done,
-    )
+    each_sample(base, uncertain, values, on_done, |inputs| {
+        let found = crate::ceiling::ceilings(inputs, stages)?;
+        Ok(found.iter().map(|c| [c.targets.users(), c.capacity.users()]).collect())
+    })
 }
 
 /// One stage's ceilings over the samples: the targets ceiling and the

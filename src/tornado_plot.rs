@@ -4,7 +4,7 @@
 //! a vertical line at the base value. SVG only, drawn by plotters' SVG
 //! backend into a string, as the ladder picture is. Pure: no I/O.
 
-use crate::plot::PlotError;
+use crate::plot::{nice_step, PlotError};
 use crate::quantity::{format_count, format_usd};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -299,16 +299,6 @@ fn ticks(lo: f64, hi: f64) -> Vec<f64> {
     let first = (lo / step).ceil() as i64;
     let last = (hi / step).floor() as i64;
     (first..=last).map(|k| k as f64 * step).collect()
-}
-
-/// 1, 2 or 5 times a power of ten, at least `raw`.
-fn nice_step(raw: f64) -> f64 {
-    let base = 10f64.powf(raw.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * base)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * base)
 }
 
 /// A tick as people write it (`$12k`, `$12.5k`, `10M`), with the decimals

@@ -212,12 +212,7 @@ impl Workload {
     /// A workload file whose values may be ranges (`"50..150"`): the
     /// workload with each ranged key at its median, and the ranges.
     pub fn parse_ranged(text: &str, source: &str) -> Result<(Workload, Vec<FileRange>), InputError> {
-        let (point_text, found) = input::take_ranges(text, source, crate::ranges::WORKLOAD)?;
-        let mut workload = Workload::parse(&point_text, source)?;
-        for range in &found {
-            workload.set(&range.key, range.spread.median());
-        }
-        Ok((workload, found))
+        at_medians(text, source, crate::ranges::WORKLOAD, Workload::parse, Workload::set)
     }
 
     /// Daily active users `U·f_dau`.
@@ -310,13 +305,24 @@ impl Targets {
 
     /// A targets file whose values may be ranges, as [`Workload::parse_ranged`].
     pub fn parse_ranged(text: &str, source: &str) -> Result<(Targets, Vec<FileRange>), InputError> {
-        let (point_text, found) = input::take_ranges(text, source, crate::ranges::TARGETS)?;
-        let mut targets = Targets::parse(&point_text, source)?;
-        for range in &found {
-            targets.set(&range.key, range.spread.median());
-        }
-        Ok((targets, found))
+        at_medians(text, source, crate::ranges::TARGETS, Targets::parse, Targets::set)
     }
+}
+
+/// A file parsed with each ranged key at its median, and the ranges.
+fn at_medians<T>(
+    text: &str,
+    source: &str,
+    table: &'static [crate::ranges::Input],
+    parse: fn(&str, &str) -> Result<T, InputError>,
+    set: fn(&mut T, &str, f64) -> bool,
+) -> Result<(T, Vec<FileRange>), InputError> {
+    let (point_text, found) = input::take_ranges(text, source, table)?;
+    let mut parsed = parse(&point_text, source)?;
+    for range in &found {
+        set(&mut parsed, &range.key, range.spread.median());
+    }
+    Ok((parsed, found))
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! `scaleplan ladder`: each stage's ceiling (the most users it serves
 //! within the targets), what breaks above it and what it costs there.
 
-use super::plan::{load, Loaded};
-use super::plan_bands::{describe_input, sampling_of};
+use super::loaded::{load, Loaded};
+use super::plan_bands::{band_cell, describe_input, sampling_of};
 use super::sweep::{check_plot_path, plot_sweep, write_plot};
 use crate::ceiling::{ceilings, Limit, StageCeiling};
 use crate::cli::LadderArgs;
@@ -182,20 +182,7 @@ fn band_record(b: &CeilingBands) -> Record {
 }
 
 fn band_table_record(r: &Record) -> Record {
-    let cell = |stem: &str| {
-        let shown = |suffix: &str| {
-            let name = format!("{stem}{suffix}");
-            r.fields
-                .iter()
-                .find(|f| f.name == name)
-                .map_or("—".to_string(), crate::report::format_human)
-        };
-        let (p10, p50, p90) = (shown("_p10"), shown("_p50"), shown("_p90"));
-        match p10 == p50 && p50 == p90 {
-            true => p50,
-            false => format!("{p50} ({p10}–{p90})"),
-        }
-    };
+    let cell = |stem: &str| band_cell(r, stem);
     let never = r.get("p_never_meets_targets").cloned();
     let mut out = Record::new()
         .text("stage", r.get("stage").map_or(String::new(), text_of))

@@ -4,6 +4,7 @@ pub mod cache;
 pub mod defaults;
 pub mod fit;
 pub mod ladder;
+pub mod loaded;
 pub mod models;
 pub mod plan;
 pub mod plan_bands;
@@ -14,7 +15,7 @@ pub mod sensitivity;
 pub mod shards;
 pub mod sweep;
 
-use crate::report::Record;
+use crate::report::{Record, TableView};
 
 /// What a calculator command (`cache`, `replicas`, `shards`) answers: its
 /// records, and notes that only the table prints below them (figures the
@@ -41,4 +42,17 @@ pub fn keys_and_zipf(args: &crate::cli::PopularityArgs) -> Result<(u64, f64), cr
         InputError::required("--zipf", "the Zipf exponent of key popularity, e.g. 0.9 (0 is uniform)")
     })?;
     Ok((keys, zipf_s))
+}
+
+/// What `plan` prints: the records, the table view, and (one stage in a
+/// table) that stage's tiers and bill below it.
+pub struct PlanOutput {
+    pub records: Vec<Record>,
+    /// What a table shows instead of `records`, when it differs (a band
+    /// as one cell).
+    pub table_records: Option<Vec<Record>>,
+    pub view: TableView,
+    pub below: Vec<(Vec<Record>, TableView)>,
+    /// The derivation of every stage shown, when `--explain` asked for it.
+    pub explanation: Option<String>,
 }

@@ -2,7 +2,8 @@
 //! each figure as p10, p50 and p90, and the recommendation by median cost
 //! among the stages that meet the targets often enough.
 
-use super::plan::{Loaded, PlanOutput};
+use super::loaded::Loaded;
+use super::PlanOutput;
 use crate::cli::{PlanArgs, SamplingArgs};
 use crate::error::InputError;
 use crate::progress::Progress;
@@ -294,7 +295,7 @@ const FIGURES_TABLE_NAMES: [&str; 4] = ["servers", "usd_per_month", "p99_respons
 
 /// `$14,059 ($12,001–$17,520)`; one value when the band is a point; `—`
 /// for a percentile that lands on infeasible samples.
-fn band_cell(r: &Record, stem: &str) -> String {
+pub fn band_cell(r: &Record, stem: &str) -> String {
     let shown = |suffix: &str| {
         r.fields
             .iter()

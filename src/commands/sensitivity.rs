@@ -5,7 +5,7 @@
 //! correlation with cost over the Monte Carlo samples, where all inputs
 //! move at once.
 
-use super::plan::{load, Loaded};
+use super::loaded::{load, Loaded};
 use super::plan_bands::{sampling_of, write_value};
 use super::sweep::{check_plot_path, write_plot};
 use crate::ceiling::ceilings;

@@ -3,7 +3,7 @@
 //! count. A sweep that runs over a second shows a progress bar on stderr
 //! when stderr is a terminal.
 
-use super::plan::load;
+use super::loaded::load;
 use crate::ceiling::StageCeiling;
 use crate::cli::SweepArgs;
 use crate::error::InputError;
