@@ -336,8 +336,12 @@ proptest! {
         let targets = Targets::builtin();
         let base = stage_plans(&w, &targets);
         let more = stage_plans(&Workload { users: w.users * factor, ..w.clone() }, &targets);
-        // An infeasible stage has no bill (its figures print as null).
-        for (a, b) in base.iter().zip(&more).filter(|(_, b)| b.feasible) {
+        // An infeasible stage has no bill (its figures print as null). A
+        // p99 target reached at the smaller count and out of reach at the
+        // larger one is the one cliff the rules allow: the chase at the
+        // edge of reach is costly, and an unreachable target is not chased.
+        let edge = |a: &StagePlan, b: &StagePlan| !a.sized_for.contains("out of reach") && b.sized_for.contains("p99 target is out of reach");
+        for (a, b) in base.iter().zip(&more).filter(|(a, b)| b.feasible && !edge(a, b)) {
             prop_assert!(b.usd_per_month >= a.usd_per_month * (1.0 - 1e-12), "{}: ${} → ${}", a.id, a.usd_per_month, b.usd_per_month);
             prop_assert!(cores(b) >= cores(a), "{}: {} → {} vCPU", a.id, cores(a), cores(b));
         }

@@ -395,9 +395,6 @@ pub struct Knobs {
     pub path_util: f64,
 }
 
-/// Bisection steps on the path utilization for a p99 target (the ceiling
-/// is then known to 2⁻¹² of `max_util`, 0.02 %).
-const P99_STEPS: usize = 12;
 /// The lowest path utilization tried, as a share of `max_util`: if the p99
 /// misses even there, the target is out of reach by adding servers.
 const P99_FLOOR_SHARE: f64 = 0.01;
@@ -424,7 +421,10 @@ fn plan_stage_sharing(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result
     if misses_p99(&plan, targets) {
         match chase_p99(inputs, stage, shared)? {
             Some((met, used)) => (plan, knobs) = (met, used),
-            None => return spares::chase_availability(inputs, stage, shared, knobs, unreachable(base, "p99")),
+            None => {
+                let spared = spares::chase_availability(inputs, stage, shared, knobs, base)?;
+                return Ok(unreachable(spared, "p99"));
+            }
         }
     }
     spares::chase_availability(inputs, stage, shared, knobs, plan)
@@ -438,19 +438,35 @@ fn misses_p99(plan: &StagePlan, targets: &Targets) -> bool {
 /// plan; `None` when even 1 % of `u_max` does not, or when the plan there
 /// is infeasible (a scale-up tier past its largest instance: feasibility
 /// only grows with `u`, so no lower `u` that meets the p99 is feasible).
+///
+/// The search runs on a fixed grid of utilizations, `i / UTIL_GRID`, for
+/// the largest `i` that meets the p99 (bisection: p99 falls as `u` falls),
+/// so the answer does not depend on `u_max` when the p99 binds below it: a
+/// higher `--max-util` never gives more servers.
 fn chase_p99(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result<Option<(StagePlan, Knobs)>, InputError> {
     let targets = inputs.targets;
-    let at = |u: f64| plan_stage_once(inputs, stage, shared, Knobs { path_util: u });
-    let (mut low, mut high) = (P99_FLOOR_SHARE * targets.max_util, targets.max_util);
+    let at = |i: u64| {
+        plan_stage_once(
+            inputs,
+            stage,
+            shared,
+            Knobs {
+                path_util: grid_util(i),
+            },
+        )
+    };
+    let mut low = (P99_FLOOR_SHARE * targets.max_util * UTIL_GRID as f64).ceil().max(1.0) as u64;
+    // Above `u_max` counts as missing: the base plan there already did.
+    let mut above = (targets.max_util * UTIL_GRID as f64).floor() as u64 + 1;
     let mut best = at(low)?;
     if misses_p99(&best, targets) {
         return Ok(None);
     }
-    for _ in 0..P99_STEPS {
-        let mid = 0.5 * (low + high);
+    while above - low > 1 {
+        let mid = low + (above - low) / 2;
         let plan = at(mid)?;
         if misses_p99(&plan, targets) {
-            high = mid;
+            above = mid;
         } else {
             (low, best) = (mid, plan);
         }
@@ -461,9 +477,21 @@ fn chase_p99(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result<Option<(
     best.sized_for = format!(
         "p99 {}: request-path tiers held to {} utilization",
         crate::quantity::format_duration(targets.p99_s),
-        crate::quantity::format_percent(low)
+        crate::quantity::format_percent(grid_util(low))
     );
-    Ok(Some((best, Knobs { path_util: low })))
+    Ok(Some((
+        best,
+        Knobs {
+            path_util: grid_util(low),
+        },
+    )))
+}
+
+/// Grid points of the p99 search per unit of utilization: 0.024 % apart.
+const UTIL_GRID: u64 = 4096;
+
+fn grid_util(i: u64) -> f64 {
+    i as f64 / UTIL_GRID as f64
 }
 
 /// The stage as sized without chasing `target`, which it cannot reach.

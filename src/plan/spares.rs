@@ -67,6 +67,8 @@ pub(super) fn chase_availability(
     if current.availability < target {
         return Ok(out_of_reach(plan));
     }
+    // What sized the stage before the spares (the p99 knob) still did.
+    current.sized_for = plan.sized_for;
     Ok(annotated(current, stage, &spares, target))
 }
 
