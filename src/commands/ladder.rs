@@ -43,8 +43,12 @@ pub fn run(args: &LadderArgs) -> Result<LadderOutput, InputError> {
         write_plot(path, &plot_sweep(&points, &found, &loaded.targets)?)?;
     }
     let t = &loaded.targets;
+    let users_range = match loaded.uncertain.is_empty() {
+        true => "",
+        false => "; the users range is not sampled: users are what the ladder searches",
+    };
     let title = format!(
-        "Stage ceilings: the most users each stage serves with p99 ≤ {} and availability ≥ {} (searched 1 to {} users)",
+        "Stage ceilings: the most users each stage serves with p99 ≤ {} and availability ≥ {} (searched 1 to {} users{users_range})",
         format_duration(t.p99_s),
         format_percent(t.availability),
         crate::ceiling::MAX_USERS_TEXT
