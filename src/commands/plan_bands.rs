@@ -196,39 +196,48 @@ const TIER_COLUMNS: [&str; 6] = [
 
 const TIER_DROP_ORDER: [&str; 2] = ["availability", "usd_per_month"];
 
-/// The banded figures: (field stem, unit).
-const FIGURES: [(&str, Unit); 4] = [
-    ("servers", Unit::Whole),
-    ("usd_per_month", Unit::Usd),
-    ("p99_response_s", Unit::Seconds),
-    ("availability", Unit::Fraction),
+/// A banded figure: its name (the table's column), its unit, and the
+/// names of its p10, p50 and p90 fields (records name fields statically).
+struct Figure {
+    name: &'static str,
+    unit: Unit,
+    bands: [&'static str; 3],
+}
+
+const FIGURES: [Figure; 4] = [
+    Figure {
+        name: "servers",
+        unit: Unit::Whole,
+        bands: ["servers_p10", "servers_p50", "servers_p90"],
+    },
+    Figure {
+        name: "usd_per_month",
+        unit: Unit::Usd,
+        bands: ["usd_per_month_p10", "usd_per_month_p50", "usd_per_month_p90"],
+    },
+    Figure {
+        name: "p99_response_s",
+        unit: Unit::Seconds,
+        bands: ["p99_response_s_p10", "p99_response_s_p50", "p99_response_s_p90"],
+    },
+    Figure {
+        name: "availability",
+        unit: Unit::Fraction,
+        bands: ["availability_p10", "availability_p50", "availability_p90"],
+    },
 ];
 
 fn with_bands(mut record: Record, bands: [&Band; 4]) -> Record {
-    for ((stem, unit), band) in FIGURES.iter().zip(bands) {
-        for (suffix, value) in ["_p10", "_p50", "_p90"].iter().zip(band) {
-            let name = field_name(stem, suffix);
-            record = match unit {
+    for (figure, band) in FIGURES.iter().zip(bands) {
+        for (&name, value) in figure.bands.iter().zip(band) {
+            record = match figure.unit {
                 // A server count is whole in every format.
                 Unit::Whole => record.opt_int(name, value.map(|v| v as u64)),
-                _ => record.opt_float(name, *unit, *value),
+                unit => record.opt_float(name, unit, *value),
             };
         }
     }
     record
-}
-
-/// `servers_p10` etc. as a `'static` name (records name fields statically).
-fn field_name(stem: &str, suffix: &str) -> &'static str {
-    const NAMES: [[&str; 3]; 4] = [
-        ["servers_p10", "servers_p50", "servers_p90"],
-        ["usd_per_month_p10", "usd_per_month_p50", "usd_per_month_p90"],
-        ["p99_response_s_p10", "p99_response_s_p50", "p99_response_s_p90"],
-        ["availability_p10", "availability_p50", "availability_p90"],
-    ];
-    let row = FIGURES.iter().position(|(s, _)| *s == stem).unwrap_or(0);
-    let col = ["_p10", "_p50", "_p90"].iter().position(|s| *s == suffix).unwrap_or(1);
-    NAMES[row][col]
 }
 
 fn stage_record(s: &StageBands) -> Record {
@@ -275,23 +284,19 @@ fn tier_record(s: &StageBands, t: &TierBands) -> Record {
 fn table_record(r: &Record) -> Record {
     let mut out = Record::new();
     for field in &r.fields {
-        let stem = FIGURES
-            .iter()
-            .find(|(stem, _)| field.name.strip_suffix("_p50") == Some(stem));
-        match stem {
-            Some((stem, _)) => out.fields.push(Field {
-                name: FIGURES_TABLE_NAMES[FIGURES.iter().position(|(s, _)| s == stem).unwrap_or(0)],
+        let figure = FIGURES.iter().find(|f| f.bands.contains(&field.name));
+        match figure {
+            Some(f) if field.name == f.bands[1] => out.fields.push(Field {
+                name: f.name,
                 unit: Unit::Plain,
-                value: Value::Text(band_cell(r, stem)),
+                value: Value::Text(band_cell(r, f.name)),
             }),
-            None if field.name.ends_with("_p10") || field.name.ends_with("_p90") => {}
+            Some(_) => {}
             None => out.fields.push(field.clone()),
         }
     }
     out
 }
-
-const FIGURES_TABLE_NAMES: [&str; 4] = ["servers", "usd_per_month", "p99_response_s", "availability"];
 
 /// `$14,059 ($12,001–$17,520)`; one value when the band is a point; `—`
 /// for a percentile that lands on infeasible samples.
