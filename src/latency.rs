@@ -894,6 +894,8 @@ impl FanOut {
     fn transform(&self, u: f64, terms: usize) -> Vec<(f64, f64)> {
         let (theta, mu) = (self.theta * u, self.mu * u);
         let mut psi = vec![(0.0, 0.0); self.states()];
+        // The same weights at every node: computed once.
+        let weights: Vec<(f64, usize)> = self.start_weights().collect();
         (0..terms)
             .map(|j| {
                 let (x, y) = (0.5 * EULER_A, PI * j as f64);
@@ -912,7 +914,7 @@ impl FanOut {
                     }
                     psi[index] = complex_div(num, (x + wait + service, y));
                 });
-                self.start_weights().fold((0.0, 0.0), |acc, (w, index)| {
+                weights.iter().fold((0.0, 0.0), |acc, &(w, index)| {
                     (acc.0 + w * psi[index].0, acc.1 + w * psi[index].1)
                 })
             })

@@ -301,6 +301,11 @@ struct Shared {
     /// A ceiling search's probe: only what its tests read (feasibility,
     /// server-side p99, availability); no user p99.
     probe: bool,
+    /// A p99 search's step: the server-side p99 only as far as the search
+    /// reads it, `p99_s` itself when `P(T > p99_s) ≤ 1 %` (the target is
+    /// met) and twice it otherwise; no user p99. Such a plan is never
+    /// returned.
+    p99_test_only: bool,
 }
 
 impl Shared {
@@ -440,7 +445,14 @@ fn misses_p99(plan: &StagePlan, targets: &Targets) -> bool {
 /// only grows with `u`, so no lower `u` that meets the p99 is feasible).
 fn chase_p99(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result<Option<(StagePlan, Knobs)>, InputError> {
     let targets = inputs.targets;
-    let at = |u: f64| plan_stage_once(inputs, stage, shared, Knobs { path_util: u });
+    // The search reads only whether each plan meets the target: one
+    // evaluation of the distribution at the target instead of the p99.
+    let testing = Shared {
+        popularity: shared.popularity.clone(),
+        p99_test_only: true,
+        ..*shared
+    };
+    let at = |u: f64| plan_stage_once(inputs, stage, &testing, Knobs { path_util: u });
     let (mut low, mut high) = (P99_FLOOR_SHARE * targets.max_util, targets.max_util);
     let mut best = at(low)?;
     if misses_p99(&best, targets) {
@@ -458,6 +470,8 @@ fn chase_p99(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result<Option<(
     if !best.feasible {
         return Ok(None);
     }
+    // The plan kept, in full (the same sizing: a function of `low` alone).
+    let mut best = plan_stage_once(inputs, stage, shared, Knobs { path_util: low })?;
     best.sized_for = format!(
         "p99 {}: request-path tiers held to {} utilization",
         crate::quantity::format_duration(targets.p99_s),
