@@ -301,10 +301,10 @@ struct Shared {
     /// A ceiling search's probe: only what its tests read (feasibility,
     /// server-side p99, availability); no user p99.
     probe: bool,
-    /// A p99 search's step: the server-side p99 only as far as the search
-    /// reads it, `p99_s` itself when `P(T > p99_s) ≤ 1 %` (the target is
-    /// met) and twice it otherwise; no user p99. Such a plan is never
-    /// returned.
+    /// A p99 search's step: feasibility, and the server-side p99 only as
+    /// far as the search reads it, `p99_s` itself when `P(T > p99_s) ≤ 1 %`
+    /// (the target is met) and twice it otherwise; nothing else of the
+    /// stage-level figures. Such a plan is never returned.
     p99_test_only: bool,
 }
 
@@ -425,14 +425,13 @@ fn plan_stage_sharing(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result
     if !base.feasible {
         return Ok(base);
     }
-    let (mut plan, mut knobs) = (base.clone(), knobs);
-    if misses_p99(&plan, targets) {
-        match chase_p99(inputs, stage, shared)? {
-            Some((met, used)) => (plan, knobs) = (met, used),
-            None => return spares::chase_availability(inputs, stage, shared, knobs, unreachable(base, "p99")),
-        }
+    if !misses_p99(&base, targets) {
+        return spares::chase_availability(inputs, stage, shared, knobs, base);
     }
-    spares::chase_availability(inputs, stage, shared, knobs, plan)
+    match chase_p99(inputs, stage, shared)? {
+        Some((met, used)) => spares::chase_availability(inputs, stage, shared, used, met),
+        None => spares::chase_availability(inputs, stage, shared, knobs, unreachable(base, "p99")),
+    }
 }
 
 fn misses_p99(plan: &StagePlan, targets: &Targets) -> bool {

@@ -86,7 +86,7 @@ impl StageContext<'_> {
                 .and_then(|c| latency::survival(c, target_s).ok())
                 .map(|tail| if tail <= 0.01 { target_s } else { 2.0 * target_s });
             return Latency {
-                mean_s: server.as_ref().and_then(|c| latency::mean_s(c).ok()),
+                mean_s: None,
                 p99_s,
                 user_p99_s: None,
             };
