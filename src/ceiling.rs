@@ -26,7 +26,7 @@
 use crate::error::InputError;
 use crate::model::Stage;
 use crate::parallel;
-use crate::plan::{plan_stage_probe, Inputs, StagePlan};
+use crate::plan::{plan_stage_pass_fail, plan_stage_probe, Inputs, StagePlan};
 use crate::workload::Targets;
 
 /// The smallest user count searched.
@@ -200,9 +200,25 @@ pub fn ceilings(inputs: &Inputs, stages: &[Stage]) -> Result<Vec<StageCeiling>, 
 /// user); the last grid point passes → `Limit::BeyondRange`. A planning
 /// error (a model or catalog problem) is returned as is.
 pub fn stage_ceiling(inputs: &Inputs, stage: &Stage) -> Result<StageCeiling, InputError> {
+    stage_ceiling_with(inputs, stage, false)
+}
+
+/// As [`ceilings`], for a caller that reads only the ceilings in users
+/// (the sampled ladder): the same users, found from plans whose p99 is
+/// known only against its target (see [`plan_stage_pass_fail`]), so the
+/// plans kept in each [`Limit`] carry no p99 value of their own.
+pub fn ceilings_in_users(inputs: &Inputs, stages: &[Stage]) -> Result<Vec<StageCeiling>, InputError> {
+    let backwards: Vec<&Stage> = stages.iter().rev().collect();
+    let mut found = parallel::try_map(&backwards, |s| stage_ceiling_with(inputs, s, true), &|_| {})?;
+    found.reverse();
+    Ok(found)
+}
+
+fn stage_ceiling_with(inputs: &Inputs, stage: &Stage, users_only: bool) -> Result<StageCeiling, InputError> {
     let mut probes = Probes {
         inputs,
         stage,
+        users_only,
         plans: Vec::new(),
     };
     let mut searches = grid_scan(&mut probes)?;
@@ -226,6 +242,8 @@ pub fn stage_ceiling(inputs: &Inputs, stage: &Stage) -> Result<StageCeiling, Inp
 struct Probes<'a> {
     inputs: &'a Inputs<'a>,
     stage: &'a Stage,
+    /// Plans with the p99 known only against its target.
+    users_only: bool,
     plans: Vec<StagePlan>,
 }
 
@@ -241,7 +259,10 @@ impl Probes<'_> {
                     workload: &workload,
                     ..*self.inputs
                 };
-                self.plans.push(plan_stage_probe(&inputs, self.stage)?);
+                self.plans.push(match self.users_only {
+                    true => plan_stage_pass_fail(&inputs, self.stage)?,
+                    false => plan_stage_probe(&inputs, self.stage)?,
+                });
                 self.plans.len() - 1
             }
         };

@@ -180,7 +180,7 @@ pub fn run_ceilings(
                 targets: &targets,
                 ..*base
             };
-            let found = crate::ceiling::ceilings(&inputs, stages)?;
+            let found = crate::ceiling::ceilings_in_users(&inputs, stages)?;
             Ok(found.iter().map(|c| [c.targets.users(), c.capacity.users()]).collect())
         },
         on_done,

@@ -290,6 +290,21 @@ pub fn plan_stage_probe(inputs: &Inputs, stage: &Stage) -> Result<StagePlan, Inp
     plan_stage_sharing(inputs, stage, &shared)
 }
 
+/// Plans one stage for a ceiling search that reads only whether each probe
+/// passes (the sampled ladder): as [`plan_stage_probe`], with the
+/// server-side p99 known only against its target: `p99_response_s` is the
+/// target itself when `P(T > target) ≤ 1 %` and twice it otherwise, and
+/// the mean is `None`. Feasibility, `meets_slo` and every count are as in
+/// [`plan_stage_probe`].
+pub fn plan_stage_pass_fail(inputs: &Inputs, stage: &Stage) -> Result<StagePlan, InputError> {
+    let shared = Shared {
+        probe: true,
+        p99_pass_fail: true,
+        ..Shared::default()
+    };
+    plan_stage_sharing(inputs, stage, &shared)
+}
+
 /// What every stage of one workload computes alike, computed once.
 #[derive(Default)]
 struct Shared {
@@ -306,6 +321,9 @@ struct Shared {
     /// (the target is met) and twice it otherwise; nothing else of the
     /// stage-level figures. Such a plan is never returned.
     p99_test_only: bool,
+    /// The server-side p99 only against its target, as in a search step,
+    /// with the rest of the plan in full ([`plan_stage_pass_fail`]).
+    p99_pass_fail: bool,
 }
 
 impl Shared {

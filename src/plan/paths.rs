@@ -78,7 +78,7 @@ fn queue_of(tiers: &[TierPlan], kind: TierKind, dc: usize) -> Option<&Mmc> {
 impl StageContext<'_> {
     pub(super) fn latency(&self, tiers: &[TierPlan]) -> Latency {
         let server = self.classes(tiers, false);
-        if self.shared.p99_test_only {
+        if self.shared.p99_test_only || self.shared.p99_pass_fail {
             // p99 ≤ target exactly when P(T > target) ≤ 1 %.
             let target_s = self.inputs.targets.p99_s;
             let p99_s = server
