@@ -400,6 +400,56 @@ mod tests {
         stage_ceiling(&inputs, &stage).unwrap()
     }
 
+    /// The sampled ladder's probes test the p99 against its target instead
+    /// of solving it: the same ceilings, on workloads where the p99 binds
+    /// (a slow web tier, a tight target) and where it does not.
+    #[test]
+    fn ceilings_in_users_match_the_full_search() {
+        for (web_cpu_s, p99_s) in [(0.020, 0.25), (0.030, 0.25), (0.020, 0.1), (0.045, 0.3)] {
+            let mut loaded = Loaded::builtin();
+            loaded.workload.web_cpu_s = web_cpu_s;
+            loaded.targets.p99_s = p99_s;
+            let inputs = loaded.inputs();
+            let full = ceilings(&inputs, &loaded.stages).unwrap();
+            let users_only = ceilings_in_users(&inputs, &loaded.stages).unwrap();
+            for (a, b) in full.iter().zip(&users_only) {
+                assert_eq!(a.targets.users(), b.targets.users(), "{} {web_cpu_s} {p99_s}", a.stage);
+                assert_eq!(
+                    a.capacity.users(),
+                    b.capacity.users(),
+                    "{} {web_cpu_s} {p99_s}",
+                    a.stage
+                );
+            }
+        }
+    }
+
+    /// A pass/fail probe plans the same counts and verdict as a full one.
+    #[test]
+    fn pass_fail_probes_match_full_probes() {
+        let mut chased = 0;
+        for (users, web_cpu_s) in [(3e5, 0.03), (2e6, 0.025), (4e6, 0.03), (5e7, 0.02)] {
+            let mut loaded = Loaded::builtin();
+            loaded.workload.users = users;
+            loaded.workload.web_cpu_s = web_cpu_s;
+            let inputs = loaded.inputs();
+            for stage in &loaded.stages {
+                let full = plan_stage_probe(&inputs, stage).unwrap();
+                let test = plan_stage_pass_fail(&inputs, stage).unwrap();
+                let servers = |p: &StagePlan| p.tiers.iter().map(|t| t.servers).collect::<Vec<_>>();
+                assert_eq!(servers(&full), servers(&test), "{} at {users}", stage.id);
+                assert_eq!(
+                    (full.feasible, full.meets_slo, full.sized_for.as_str()),
+                    (test.feasible, test.meets_slo, test.sized_for.as_str()),
+                    "{} at {users}",
+                    stage.id
+                );
+                chased += full.sized_for.contains("request-path tiers held") as usize;
+            }
+        }
+        assert!(chased >= 3, "the p99 search ran in {chased} plans");
+    }
+
     #[test]
     fn a_bracket_narrows_to_the_stated_precision() {
         let c = builtin_ceiling("split-db");
