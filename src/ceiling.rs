@@ -26,7 +26,7 @@
 use crate::error::InputError;
 use crate::model::Stage;
 use crate::parallel;
-use crate::plan::{plan_stage_probe, Inputs, StagePlan};
+use crate::plan::{plan_stage_pass_fail, plan_stage_probe, Inputs, StagePlan};
 use crate::workload::Targets;
 
 /// The smallest user count searched.
@@ -200,9 +200,25 @@ pub fn ceilings(inputs: &Inputs, stages: &[Stage]) -> Result<Vec<StageCeiling>, 
 /// user); the last grid point passes → `Limit::BeyondRange`. A planning
 /// error (a model or catalog problem) is returned as is.
 pub fn stage_ceiling(inputs: &Inputs, stage: &Stage) -> Result<StageCeiling, InputError> {
+    stage_ceiling_with(inputs, stage, false)
+}
+
+/// As [`ceilings`], for a caller that reads only the ceilings in users
+/// (the sampled ladder): the same users, found from plans whose p99 is
+/// known only against its target (see [`plan_stage_pass_fail`]), so the
+/// plans kept in each [`Limit`] carry no p99 value of their own.
+pub fn ceilings_in_users(inputs: &Inputs, stages: &[Stage]) -> Result<Vec<StageCeiling>, InputError> {
+    let backwards: Vec<&Stage> = stages.iter().rev().collect();
+    let mut found = parallel::try_map(&backwards, |s| stage_ceiling_with(inputs, s, true), &|_| {})?;
+    found.reverse();
+    Ok(found)
+}
+
+fn stage_ceiling_with(inputs: &Inputs, stage: &Stage, users_only: bool) -> Result<StageCeiling, InputError> {
     let mut probes = Probes {
         inputs,
         stage,
+        users_only,
         plans: Vec::new(),
     };
     let mut searches = grid_scan(&mut probes)?;
@@ -226,6 +242,8 @@ pub fn stage_ceiling(inputs: &Inputs, stage: &Stage) -> Result<StageCeiling, Inp
 struct Probes<'a> {
     inputs: &'a Inputs<'a>,
     stage: &'a Stage,
+    /// Plans with the p99 known only against its target.
+    users_only: bool,
     plans: Vec<StagePlan>,
 }
 
@@ -241,7 +259,10 @@ impl Probes<'_> {
                     workload: &workload,
                     ..*self.inputs
                 };
-                self.plans.push(plan_stage_probe(&inputs, self.stage)?);
+                self.plans.push(match self.users_only {
+                    true => plan_stage_pass_fail(&inputs, self.stage)?,
+                    false => plan_stage_probe(&inputs, self.stage)?,
+                });
                 self.plans.len() - 1
             }
         };
@@ -377,6 +398,56 @@ mod tests {
         let inputs = loaded.inputs();
         let stage = Stage::builtin().into_iter().find(|s| s.id == id).unwrap();
         stage_ceiling(&inputs, &stage).unwrap()
+    }
+
+    /// The sampled ladder's probes test the p99 against its target instead
+    /// of solving it: the same ceilings, on workloads where the p99 binds
+    /// (a slow web tier, a tight target) and where it does not.
+    #[test]
+    fn ceilings_in_users_match_the_full_search() {
+        for (web_cpu_s, p99_s) in [(0.020, 0.25), (0.030, 0.25), (0.020, 0.1), (0.045, 0.3)] {
+            let mut loaded = Loaded::builtin();
+            loaded.workload.web_cpu_s = web_cpu_s;
+            loaded.targets.p99_s = p99_s;
+            let inputs = loaded.inputs();
+            let full = ceilings(&inputs, &loaded.stages).unwrap();
+            let users_only = ceilings_in_users(&inputs, &loaded.stages).unwrap();
+            for (a, b) in full.iter().zip(&users_only) {
+                assert_eq!(a.targets.users(), b.targets.users(), "{} {web_cpu_s} {p99_s}", a.stage);
+                assert_eq!(
+                    a.capacity.users(),
+                    b.capacity.users(),
+                    "{} {web_cpu_s} {p99_s}",
+                    a.stage
+                );
+            }
+        }
+    }
+
+    /// A pass/fail probe plans the same counts and verdict as a full one.
+    #[test]
+    fn pass_fail_probes_match_full_probes() {
+        let mut chased = 0;
+        for (users, web_cpu_s) in [(3e5, 0.03), (2e6, 0.025), (4e6, 0.03), (5e7, 0.02)] {
+            let mut loaded = Loaded::builtin();
+            loaded.workload.users = users;
+            loaded.workload.web_cpu_s = web_cpu_s;
+            let inputs = loaded.inputs();
+            for stage in &loaded.stages {
+                let full = plan_stage_probe(&inputs, stage).unwrap();
+                let test = plan_stage_pass_fail(&inputs, stage).unwrap();
+                let servers = |p: &StagePlan| p.tiers.iter().map(|t| t.servers).collect::<Vec<_>>();
+                assert_eq!(servers(&full), servers(&test), "{} at {users}", stage.id);
+                assert_eq!(
+                    (full.feasible, full.meets_slo, full.sized_for.as_str()),
+                    (test.feasible, test.meets_slo, test.sized_for.as_str()),
+                    "{} at {users}",
+                    stage.id
+                );
+                chased += full.sized_for.contains("request-path tiers held") as usize;
+            }
+        }
+        assert!(chased >= 3, "the p99 search ran in {chased} plans");
     }
 
     #[test]

@@ -290,6 +290,21 @@ pub fn plan_stage_probe(inputs: &Inputs, stage: &Stage) -> Result<StagePlan, Inp
     plan_stage_sharing(inputs, stage, &shared)
 }
 
+/// Plans one stage for a ceiling search that reads only whether each probe
+/// passes (the sampled ladder): as [`plan_stage_probe`], with the
+/// server-side p99 known only against its target: `p99_response_s` is the
+/// target itself when `P(T > target) ≤ 1 %` and twice it otherwise, and
+/// the mean is `None`. Feasibility, `meets_slo` and every count are as in
+/// [`plan_stage_probe`].
+pub fn plan_stage_pass_fail(inputs: &Inputs, stage: &Stage) -> Result<StagePlan, InputError> {
+    let shared = Shared {
+        probe: true,
+        p99_pass_fail: true,
+        ..Shared::default()
+    };
+    plan_stage_sharing(inputs, stage, &shared)
+}
+
 /// What every stage of one workload computes alike, computed once.
 #[derive(Default)]
 struct Shared {
@@ -301,6 +316,14 @@ struct Shared {
     /// A ceiling search's probe: only what its tests read (feasibility,
     /// server-side p99, availability); no user p99.
     probe: bool,
+    /// A p99 search's step: feasibility, and the server-side p99 only as
+    /// far as the search reads it, `p99_s` itself when `P(T > p99_s) ≤ 1 %`
+    /// (the target is met) and twice it otherwise; nothing else of the
+    /// stage-level figures. Such a plan is never returned.
+    p99_test_only: bool,
+    /// The server-side p99 only against its target, as in a search step,
+    /// with the rest of the plan in full ([`plan_stage_pass_fail`]).
+    p99_pass_fail: bool,
 }
 
 impl Shared {
@@ -417,17 +440,16 @@ fn plan_stage_sharing(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result
     if !base.feasible {
         return Ok(base);
     }
-    let (mut plan, mut knobs) = (base.clone(), knobs);
-    if misses_p99(&plan, targets) {
-        match chase_p99(inputs, stage, shared)? {
-            Some((met, used)) => (plan, knobs) = (met, used),
-            None => {
-                let spared = spares::chase_availability(inputs, stage, shared, knobs, base)?;
-                return Ok(unreachable(spared, "p99"));
-            }
+    if !misses_p99(&base, targets) {
+        return spares::chase_availability(inputs, stage, shared, knobs, base);
+    }
+    match chase_p99(inputs, stage, shared)? {
+        Some((met, used)) => spares::chase_availability(inputs, stage, shared, used, met),
+        None => {
+            let spared = spares::chase_availability(inputs, stage, shared, knobs, base)?;
+            Ok(unreachable(spared, "p99"))
         }
     }
-    spares::chase_availability(inputs, stage, shared, knobs, plan)
 }
 
 fn misses_p99(plan: &StagePlan, targets: &Targets) -> bool {
@@ -445,15 +467,18 @@ fn misses_p99(plan: &StagePlan, targets: &Targets) -> bool {
 /// higher `--max-util` never gives more servers.
 fn chase_p99(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result<Option<(StagePlan, Knobs)>, InputError> {
     let targets = inputs.targets;
+    // The search reads only whether each plan meets the target: one
+    // evaluation of the distribution at the target instead of the p99.
+    let testing = Shared {
+        popularity: shared.popularity.clone(),
+        p99_test_only: true,
+        ..*shared
+    };
     let at = |i: u64| {
-        plan_stage_once(
-            inputs,
-            stage,
-            shared,
-            Knobs {
-                path_util: grid_util(i),
-            },
-        )
+        let knobs = Knobs {
+            path_util: grid_util(i),
+        };
+        plan_stage_once(inputs, stage, &testing, knobs)
     };
     let mut low = (P99_FLOOR_SHARE * targets.max_util * UTIL_GRID as f64).ceil().max(1.0) as u64;
     // Above `u_max` counts as missing: the base plan there already did.
@@ -474,6 +499,15 @@ fn chase_p99(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result<Option<(
     if !best.feasible {
         return Ok(None);
     }
+    // The plan kept, in full (the same sizing: a function of `low` alone).
+    let mut best = plan_stage_once(
+        inputs,
+        stage,
+        shared,
+        Knobs {
+            path_util: grid_util(low),
+        },
+    )?;
     best.sized_for = format!(
         "p99 {}: request-path tiers held to {} utilization",
         crate::quantity::format_duration(targets.p99_s),

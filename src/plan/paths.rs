@@ -15,6 +15,8 @@ use crate::latency::{self, Class, Visit};
 use crate::model::TierKind;
 use crate::queueing::Mmc;
 use crate::sharding::distinct_shards;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// A fan-out this unlikely (a join's keys on exactly `d` shards) is left
 /// out of the latency mixture; its probability stays below rounding.
@@ -28,6 +30,45 @@ pub struct Latency {
     pub user_p99_s: Option<f64>,
 }
 
+/// Distinct paths whose p99 one thread remembers before starting afresh.
+const P99_MEMO_LEN: usize = 256;
+
+thread_local! {
+    /// p99s already solved on this thread, by the exact bits of the path:
+    /// the p99 search and the spares plan a stage many times, and when a
+    /// step leaves every queue as it was, the path is the same one.
+    static P99_MEMO: RefCell<HashMap<Vec<u64>, Option<f64>>> = RefCell::new(HashMap::new());
+}
+
+/// [`latency::quantile_s`] at 0.99, remembered by the path's exact bits
+/// (a pure function of them, so remembering changes no answer).
+fn p99_remembered(classes: &[Class]) -> Option<f64> {
+    let mut key = Vec::with_capacity(2 + classes.iter().map(|c| 3 + 4 * c.visits.len()).sum::<usize>());
+    for c in classes {
+        key.extend([c.probability.to_bits(), c.fixed_s.to_bits(), c.visits.len() as u64]);
+        for v in &c.visits {
+            key.extend([
+                v.p_wait.to_bits(),
+                v.wait_rate_per_s.to_bits(),
+                v.service_s.to_bits(),
+                v.fan_out as u64,
+            ]);
+        }
+    }
+    if let Some(hit) = P99_MEMO.with(|m| m.borrow().get(&key).copied()) {
+        return hit;
+    }
+    let p99 = latency::quantile_s(classes, 0.99).ok();
+    P99_MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= P99_MEMO_LEN {
+            m.clear();
+        }
+        m.insert(key, p99);
+    });
+    p99
+}
+
 /// The queue of `kind` in data center `dc` (the first one for global tiers).
 fn queue_of(tiers: &[TierPlan], kind: TierKind, dc: usize) -> Option<&Mmc> {
     let tier = tiers.iter().find(|t| t.kind == kind)?;
@@ -37,9 +78,22 @@ fn queue_of(tiers: &[TierPlan], kind: TierKind, dc: usize) -> Option<&Mmc> {
 impl StageContext<'_> {
     pub(super) fn latency(&self, tiers: &[TierPlan]) -> Latency {
         let server = self.classes(tiers, false);
+        if self.shared.p99_test_only || self.shared.p99_pass_fail {
+            // p99 ≤ target exactly when P(T > target) ≤ 1 %.
+            let target_s = self.inputs.targets.p99_s;
+            let p99_s = server
+                .as_ref()
+                .and_then(|c| latency::survival(c, target_s).ok())
+                .map(|tail| if tail <= 0.01 { target_s } else { 2.0 * target_s });
+            return Latency {
+                mean_s: None,
+                p99_s,
+                user_p99_s: None,
+            };
+        }
         // A ceiling probe reads the server-side p99 only: skip the users'.
         if self.shared.probe {
-            let p99_s = server.as_ref().and_then(|c| latency::quantile_s(c, 0.99).ok());
+            let p99_s = server.as_ref().and_then(|c| p99_remembered(c));
             return Latency {
                 mean_s: server.as_ref().and_then(|c| latency::mean_s(c).ok()),
                 p99_s,
@@ -50,8 +104,8 @@ impl StageContext<'_> {
         match (server, user) {
             (Some(server), Some(user)) => Latency {
                 mean_s: latency::mean_s(&server).ok(),
-                p99_s: latency::quantile_s(&server, 0.99).ok(),
-                user_p99_s: latency::quantile_s(&user, 0.99).ok(),
+                p99_s: p99_remembered(&server),
+                user_p99_s: p99_remembered(&user),
             },
             _ => Latency {
                 mean_s: None,
