@@ -286,9 +286,11 @@ fn table_record(r: &Record) -> Record {
     for field in &r.fields {
         let figure = FIGURES.iter().find(|f| f.bands.contains(&field.name));
         match figure {
+            // The figure's own unit (not plain text) keeps a band in its
+            // column: only plain long texts move below a narrow table.
             Some(f) if field.name == f.bands[1] => out.fields.push(Field {
                 name: f.name,
-                unit: Unit::Plain,
+                unit: f.unit,
                 value: Value::Text(band_cell(r, f.name)),
             }),
             Some(_) => {}
