@@ -188,7 +188,18 @@ pub fn take_ranges(text: &str, source: &str, table: &'static [Input]) -> Result<
         let Some(input) = ranges::find(table, key) else {
             continue;
         };
-        let Some(line) = key_line(&lines, key) else { continue };
+        let Some(line) = key_line(&lines, key) else {
+            // A quoted key or a `[key]` section: valid TOML, but the range
+            // reader rewrites the value on the key's own line.
+            match range_of(value) {
+                Ok(None) => continue,
+                _ => {
+                    return Err(InputError::new(format!(
+                        "{source}: key `{key}`: write a range on the key's own line, unquoted: `{key} = \"low..high\"` or `{key} = {{ range = \"low..high\" }}`"
+                    )))
+                }
+            }
+        };
         let at = |message: String| InputError::new(format!("{source} line {}: key `{key}`: {message}", line + 1));
         let Some((range_text, dist)) = range_of(value).map_err(at)? else {
             continue;

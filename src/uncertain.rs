@@ -203,9 +203,10 @@ impl SplitMix64 {
         z ^ (z >> 31)
     }
 
-    /// Uniform on (0, 1), never 0 or 1: the top 53 bits, centred in their cell.
+    /// Uniform on (0, 1), never 0 or 1: the top 52 bits, centred in their
+    /// cell (with 53, the top cell's centre rounds to 1).
     pub fn next_open01(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        ((self.next_u64() >> 12) as f64 + 0.5) / (1u64 << 52) as f64
     }
 }
 
@@ -374,6 +375,14 @@ mod tests {
         let mut r = SplitMix64::new(0);
         assert_eq!(r.next_u64(), 0xE220_A839_7B1D_CDAF);
         assert_eq!(r.next_u64(), 0x6E78_9E6A_A1B9_65F4);
+    }
+
+    #[test]
+    fn the_open_unit_interval_excludes_both_ends() {
+        // The extreme cells: all-zero and all-one top bits.
+        let lowest = (0.5) / (1u64 << 52) as f64;
+        let highest = ((u64::MAX >> 12) as f64 + 0.5) / (1u64 << 52) as f64;
+        assert!(lowest > 0.0 && highest < 1.0, "{lowest} {highest}");
     }
 
     #[test]

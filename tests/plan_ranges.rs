@@ -296,3 +296,42 @@ fn sensitivity_swings_are_the_point_plans_at_each_end() {
         "ranked by cost swing: {swings:?}"
     );
 }
+
+#[test]
+fn sampling_flags_without_a_range_are_refused_not_ignored() {
+    for args in [
+        vec!["plan", "--samples", "100"],
+        vec!["plan", "--seed", "3"],
+        vec!["ladder", "--confidence", "80%", "--web-cpu", "10ms..20ms"],
+    ] {
+        let (code, _, err) = scaleplan(&args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(err.contains(args[1]) && err.lines().count() == 1, "{err}");
+    }
+}
+
+#[test]
+fn a_range_under_a_quoted_key_or_a_section_is_refused_by_name() {
+    for text in ["\"users\" = \"1M..2M\"\n", "[users]\nrange = \"1M..2M\"\n"] {
+        let path = temp_file("quoted.toml", text);
+        let (code, _, err) = scaleplan(&["plan", "--workload", &path]);
+        assert_eq!(code, 2, "{text}");
+        assert!(err.contains("key `users`") && err.contains("own line"), "{err}");
+    }
+}
+
+#[test]
+fn sensitivity_without_a_drawable_bar_keeps_its_table() {
+    let svg = temp_file("never.svg", "");
+    let (code, out, err) = scaleplan(&[
+        "sensitivity",
+        "--users",
+        "100M..400M",
+        "--stage",
+        "single-server",
+        "--plot",
+        &svg,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("no chart written") && out.contains("--users"), "{out}");
+}

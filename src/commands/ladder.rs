@@ -2,7 +2,7 @@
 //! within the targets), what breaks above it and what it costs there.
 
 use super::loaded::{load, Loaded};
-use super::plan_bands::{band_cell, describe_input, sampling_of};
+use super::plan_bands::{band_cell, describe_input, intervals, refuse_unused_sampling, sampling_of};
 use super::sweep::{check_plot_path, plot_sweep, write_plot};
 use crate::ceiling::{ceilings, Limit, StageCeiling};
 use crate::cli::LadderArgs;
@@ -32,7 +32,9 @@ pub fn run(args: &LadderArgs) -> Result<LadderOutput, InputError> {
         check_plot_path(path)?;
     }
     let loaded = load(&args.input, None)?;
-    if loaded.uncertain.iter().any(|u| u.key != "users") {
+    let sampled = loaded.uncertain.iter().any(|u| u.key != "users");
+    refuse_unused_sampling(&args.sampling, sampled, false)?;
+    if sampled {
         return banded(args, loaded);
     }
     let inputs = loaded.inputs();
@@ -151,11 +153,12 @@ fn banded(args: &LadderArgs, mut loaded: Loaded) -> Result<LadderOutput, InputEr
     let ranges: Vec<String> = loaded.uncertain.iter().map(describe_input).collect();
     let t = &loaded.targets;
     let title = format!(
-        "Stage ceilings over {} samples (seed {}) of {} (each a 90% interval): the most users each stage serves with \
+        "Stage ceilings over {} samples (seed {}) of {} ({}): the most users each stage serves with \
          p99 ≤ {} and availability ≥ {}, p50 (p10–p90); searched 1 to {} users",
         format_thousands(sampling.samples as f64),
         sampling.seed,
         ranges.join(", "),
+        intervals(&loaded.uncertain),
         format_duration(t.p99_s),
         format_percent(t.availability),
         crate::ceiling::MAX_USERS_TEXT

@@ -16,6 +16,7 @@ use crate::workload::Targets;
 /// Plans and builds the records.
 pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
     let loaded = load(&args.input, args.users.as_ref())?;
+    super::plan_bands::refuse_unused_sampling(&args.sampling, !loaded.uncertain.is_empty(), true)?;
     if !loaded.uncertain.is_empty() {
         return super::plan_bands::run(args, &loaded);
     }

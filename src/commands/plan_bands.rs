@@ -24,6 +24,25 @@ pub fn sampling_of(args: &SamplingArgs) -> Sampling {
     }
 }
 
+/// `--samples`, `--seed` or `--confidence` given where nothing is sampled
+/// (no input is a range, or `--confidence` to `ladder`, which recommends
+/// nothing): refused rather than ignored.
+pub fn refuse_unused_sampling(args: &SamplingArgs, sampled: bool, recommends: bool) -> Result<(), InputError> {
+    let given = [
+        ("--samples", args.samples.is_some(), sampled),
+        ("--seed", args.seed.is_some(), sampled),
+        ("--confidence", args.confidence.is_some(), sampled && recommends),
+    ];
+    match given.iter().find(|(_, is_given, used)| *is_given && !*used) {
+        Some((flag, ..)) if !sampled => Err(InputError::flag(
+            flag,
+            "applies when an input is a range (e.g. --users 1M..4M); no input here is one",
+        )),
+        Some((flag, ..)) => Err(InputError::flag(flag, "ladder recommends no stage; drop it")),
+        None => Ok(()),
+    }
+}
+
 /// Plans every stage for every sample and reports the bands.
 pub fn run(args: &PlanArgs, loaded: &Loaded) -> Result<PlanOutput, InputError> {
     refuse_single_sample_options(args)?;
@@ -114,19 +133,24 @@ fn output(
     }
 }
 
-/// `1M users (0.5M–2M) …, 2,000 samples (seed 1) of: --users 1M..4M log-normal, …`.
+/// `2,000 samples (seed 1) of --users 1M..4M (log-normal) (each a 90% interval); …`.
 fn title(loaded: &Loaded, sampling: Sampling) -> String {
     let ranges: Vec<String> = loaded.uncertain.iter().map(describe_input).collect();
-    let intervals = match loaded.uncertain.iter().any(|u| u.spread.dist == Dist::Uniform) {
-        true => "each a 90% interval, a uniform one its bounds",
-        false => "each a 90% interval",
-    };
     format!(
-        "{} samples (seed {}) of {} ({intervals}); each figure is the median (p10–p90)",
+        "{} samples (seed {}) of {} ({}); each figure is the median (p10–p90)",
         format_thousands(sampling.samples as f64),
         sampling.seed,
-        ranges.join(", ")
+        ranges.join(", "),
+        intervals(&loaded.uncertain)
     )
+}
+
+/// What the two ends of the ranges are: 90 % intervals, or bounds.
+pub fn intervals(uncertain: &[UncertainInput]) -> &'static str {
+    match uncertain.iter().any(|u| u.spread.dist == Dist::Uniform) {
+        true => "each a 90% interval, a uniform one its bounds",
+        false => "each a 90% interval",
+    }
 }
 
 /// `--users 1M..4M (log-normal)`.

@@ -77,13 +77,22 @@ pub fn run(args: &SensitivityArgs) -> Result<SensitivityOutput, InputError> {
         .map(|(u, rank_correlation)| swing(&loaded, &stage, u, rank_correlation))
         .collect::<Result<_, _>>()?;
     swings.sort_by(|a, b| b.usd_swing().total_cmp(&a.usd_swing()));
+    let chart = tornado(&stage, &base, &swings);
+    let mut drawn = String::new();
     if let Some(path) = &args.plot {
-        let svg = tornado_svg(&tornado(&stage, &base, &swings)).map_err(|e| InputError::flag("--plot", e))?;
-        write_plot(path, &svg)?;
+        // An input one of whose ends cannot carry the load has no cost
+        // there, so no bar; with none left there is no chart to draw.
+        match chart.bars.is_empty() {
+            true => drawn = format!("; no chart written to {path}: no input carries the load at both ends"),
+            false => {
+                let svg = tornado_svg(&chart).map_err(|e| InputError::flag("--plot", e))?;
+                write_plot(path, &svg)?;
+            }
+        }
     }
     let title = format!(
         "{}: each input alone from its low to its high end, the others at their medians \
-         (cost {}, ceiling {} users there); ranked by the cost swing",
+         (cost {}, ceiling {} users there); ranked by the cost swing{drawn}",
         stage.id,
         figure(base.feasible.then_some(base.usd_per_month), format_usd),
         figure(base_ceiling, format_count),
