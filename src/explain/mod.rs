@@ -47,6 +47,22 @@ impl Explanation {
         ));
     }
 
+    /// `ρ = λ_q·S/c` of one queue, under `label`.
+    pub fn utilization(&mut self, label: &str, q: &crate::queueing::Mmc) {
+        self.step(
+            label,
+            format!(
+                "ρ = λ_q·S/c = {} × {} / {}",
+                num(q.arrival_rate_per_s()),
+                num(q.service_time_s()),
+                q.servers()
+            ),
+            q.utilization(),
+            "",
+            Tag::Exact,
+        );
+    }
+
     /// A step whose result does not exist (an unstable queue's wait).
     pub fn missing(&mut self, label: &str, why: &str) {
         self.lines.push(format!("  {label}: none ({why})"));

@@ -142,18 +142,7 @@ fn tier(e: &mut Explanation, t: &TierPlan) {
         Tag::Exact,
     );
     if let Some(q) = t.busiest_queue() {
-        e.step(
-            "utilization (the busiest data center's queue)",
-            format!(
-                "ρ = λ_q·S/c = {} × {} / {}",
-                num(q.arrival_rate_per_s()),
-                num(q.service_time_s()),
-                q.servers()
-            ),
-            q.utilization(),
-            "",
-            Tag::Exact,
-        );
+        e.utilization("utilization (the busiest data center's queue)", q);
         e.step("p wait", "C = Erlang C(c, a_q)", q.erlang_c(), "", Tag::Exact);
     }
     match (t.feasible, t.response_quantile_s(0.99)) {

@@ -116,18 +116,7 @@ fn queue(e: &mut Explanation, farm: &Farm, servers: u64, q: &Mmc) {
             e.step("cores", "c = k", q.servers() as f64, "", Tag::None);
         }
     }
-    e.step(
-        "utilization",
-        format!(
-            "ρ = λ_q·S/c = {} × {} / {}",
-            num(q.arrival_rate_per_s()),
-            num(q.service_time_s()),
-            q.servers()
-        ),
-        q.utilization(),
-        "",
-        Tag::Exact,
-    );
+    e.utilization("utilization", q);
     if !q.is_stable() {
         return;
     }
