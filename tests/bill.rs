@@ -4,19 +4,11 @@
 
 mod common;
 
-use common::{json_rows, number, scaleplan, Row};
-use scaleplan::cost::{Catalog, Prices};
+use common::{number, rows_of, scaleplan, Row};
+use scaleplan::cost::Catalog;
 use scaleplan::model::Stage;
-use scaleplan::plan::{plan, total_usd, Inputs};
-use scaleplan::workload::{Targets, Workload};
-
-fn rows(args: &[&str]) -> Vec<Row> {
-    let mut full = args.to_vec();
-    full.extend_from_slice(&["--format", "json"]);
-    let (code, out, err) = scaleplan(&full);
-    assert_eq!(code, 0, "{full:?}: {err}");
-    json_rows(&out)
-}
+use scaleplan::plan::total_usd;
+use scaleplan::workload::Workload;
 
 fn text<'a>(row: &'a Row, field: &str) -> &'a str {
     row[field]
@@ -31,8 +23,8 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 #[test]
 fn lines_sum_to_the_stage_total_at_1k_1m_and_100m_users() {
     for users in ["1k", "1M", "100M"] {
-        let stages = rows(&["plan", "--users", users]);
-        let lines = rows(&["plan", "--users", users, "--level", "cost"]);
+        let stages = rows_of(&["plan", "--users", users]);
+        let lines = rows_of(&["plan", "--users", users, "--level", "cost"]);
         assert_eq!(stages.len(), 10);
         for stage in &stages {
             let id = text(stage, "stage");
@@ -59,17 +51,12 @@ fn lines_sum_to_the_stage_total_at_1k_1m_and_100m_users() {
 
 #[test]
 fn every_planned_stage_total_is_its_bill_even_when_infeasible() {
-    let (targets, catalog, prices) = (Targets::builtin(), Catalog::builtin(), Prices::builtin());
     for users in [1e3, 1e6, 1e8] {
-        let mut workload = Workload::builtin();
-        workload.users = users;
-        let inputs = Inputs {
-            workload: &workload,
-            targets: &targets,
-            catalog: &catalog,
-            prices: &prices,
+        let workload = Workload {
+            users,
+            ..Workload::builtin()
         };
-        for p in plan(&inputs, &Stage::builtin()).unwrap() {
+        for p in common::plan_builtin(&workload) {
             assert!(close(total_usd(&p.bill), p.usd_per_month, 1e-12), "{users} {}", p.id);
             for t in &p.tiers {
                 let own: Vec<_> = p.bill.iter().filter(|l| l.tier == t.name).cloned().collect();
@@ -91,7 +78,7 @@ fn egress_spanning_two_bands_by_hand() {
     // first band (10 TB = 10 240 GB at $0.09) into the second ($0.085).
     let gb = dynamic_gb_at_1m();
     assert!(gb > 10_240.0 && gb < 51_200.0, "{gb}");
-    let lines = rows(&["plan", "--users", "1M", "--stage", "stateless-web", "--level", "cost"]);
+    let lines = rows_of(&["plan", "--users", "1M", "--stage", "stateless-web", "--level", "cost"]);
     let egress: Vec<&Row> = lines
         .iter()
         .filter(|l| text(l, "line").starts_with("internet egress"))
@@ -115,8 +102,8 @@ fn commitment_lowers_server_lines_by_the_catalog_ratio_and_nothing_else() {
         let instance = catalog.find(name).unwrap_or_else(|| panic!("{name} in the catalog"));
         instance.usd_per_hour_3yr.unwrap() / instance.usd_per_hour
     };
-    let on_demand = rows(&["plan", "--users", "1M", "--level", "cost"]);
-    let three = rows(&["plan", "--users", "1M", "--level", "cost", "--commitment", "3yr"]);
+    let on_demand = rows_of(&["plan", "--users", "1M", "--level", "cost"]);
+    let three = rows_of(&["plan", "--users", "1M", "--level", "cost", "--commitment", "3yr"]);
     assert_eq!(on_demand.len(), three.len());
     let mut servers = 0;
     for (a, b) in on_demand.iter().zip(&three) {
@@ -169,14 +156,14 @@ fn self_managed_database_is_priced_as_instances_and_block_storage() {
         .unwrap()
         .replace("db_hosting = \"managed\"", "db_hosting = \"self-managed\"");
     let path = common::temp_file("self-managed.toml", &model);
-    let lines = rows(&["plan", "--model", &path, "--level", "cost"]);
+    let lines = rows_of(&["plan", "--model", &path, "--level", "cost"]);
     let primary: Vec<&Row> = lines.iter().filter(|l| text(l, "tier") == "db-primary").collect();
     assert!(text(primary[0], "line").starts_with("servers (r7i."), "{primary:?}");
     assert_eq!(text(primary[1], "line"), "database storage");
     assert!(close(number(primary[1], "usd_per_unit"), 0.08, 1e-12));
     // 1M users × 1 MB = 1 000 GB-month on one copy.
     assert!(close(number(primary[1], "quantity"), 1000.0, 1e-12));
-    let managed = rows(&["plan", "--stage", "db-replication", "--level", "cost"]);
+    let managed = rows_of(&["plan", "--stage", "db-replication", "--level", "cost"]);
     let storage = managed
         .iter()
         .find(|l| text(l, "tier") == "db-primary" && text(l, "line") == "database storage")

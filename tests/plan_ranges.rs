@@ -4,37 +4,21 @@
 
 mod common;
 
-use common::{json_rows, number, scaleplan, temp_file, Row};
-use scaleplan::cost::{Catalog, Prices};
-use scaleplan::model::Stage;
-use scaleplan::plan::{plan, Inputs, StagePlan};
+use common::{number, plan_builtin, rows_of, scaleplan, temp_file, Row};
+use scaleplan::plan::StagePlan;
 use scaleplan::uncertain::{standard_normal_quantile, Z95};
-use scaleplan::workload::{Targets, Workload};
+use scaleplan::workload::Workload;
 use statrs::distribution::{ContinuousCDF, Normal};
-
-fn rows(args: &[&str]) -> Vec<Row> {
-    let mut full = args.to_vec();
-    full.extend_from_slice(&["--format", "json"]);
-    let (code, out, err) = scaleplan(&full);
-    assert_eq!(code, 0, "{full:?}: {err}");
-    json_rows(&out)
-}
 
 fn optional(row: &Row, field: &str) -> Option<f64> {
     row[field].as_f64()
 }
 
 fn point_plans(users: f64) -> Vec<StagePlan> {
-    let mut workload = Workload::builtin();
-    workload.users = users;
-    let (targets, catalog, prices) = (Targets::builtin(), Catalog::builtin(), Prices::builtin());
-    let inputs = Inputs {
-        workload: &workload,
-        targets: &targets,
-        catalog: &catalog,
-        prices: &prices,
-    };
-    plan(&inputs, &Stage::builtin()).unwrap()
+    plan_builtin(&Workload {
+        users,
+        ..Workload::builtin()
+    })
 }
 
 #[test]
@@ -88,8 +72,8 @@ fn degenerate_ranges_print_exactly_the_point_plan() {
 #[test]
 fn with_users_ranged_the_median_is_the_point_plan_and_the_share_is_below_the_ceiling() {
     let (low, high, n) = (10e6_f64, 40e6_f64, 2000.0_f64);
-    let sampled = rows(&["plan", "--users", "10M..40M", "--samples", "2000"]);
-    let ceilings = rows(&["ladder"]);
+    let sampled = rows_of(&["plan", "--users", "10M..40M", "--samples", "2000"]);
+    let ceilings = rows_of(&["ladder"]);
     let (mu, sigma) = ((low.ln() + high.ln()) / 2.0, (high.ln() - low.ln()) / (2.0 * Z95));
     let users_at = |p: f64| (mu + sigma * standard_normal_quantile(p)).exp();
     let half_width = 3.0 * (0.25 / n).sqrt();
@@ -184,7 +168,7 @@ fn the_same_seed_gives_the_same_bytes_on_one_thread_and_on_two() {
 
 #[test]
 fn tier_bands_cover_every_tier_of_every_stage() {
-    let sampled = rows(&["plan", "--users", "1M..2M", "--samples", "50", "--level", "tier"]);
+    let sampled = rows_of(&["plan", "--users", "1M..2M", "--samples", "50", "--level", "tier"]);
     let point = point_plans(1.4e6);
     let tiers: usize = point.iter().map(|p| p.tiers.len()).sum();
     assert_eq!(sampled.len(), tiers);
@@ -217,7 +201,7 @@ fn ranged_inputs_refuse_what_describes_one_plan() {
 
 #[test]
 fn a_ladder_band_brackets_the_point_ceiling_at_the_median() {
-    let bands = rows(&[
+    let bands = rows_of(&[
         "ladder",
         "--web-cpu",
         "15ms..30ms",
@@ -226,7 +210,7 @@ fn a_ladder_band_brackets_the_point_ceiling_at_the_median() {
         "--stage",
         "single-server",
     ]);
-    let point = rows(&["ladder", "--web-cpu", "21.2132ms", "--stage", "single-server"]);
+    let point = rows_of(&["ladder", "--web-cpu", "21.2132ms", "--stage", "single-server"]);
     let (p10, p50, p90) = (
         number(&bands[0], "capacity_ceiling_users_p10"),
         number(&bands[0], "capacity_ceiling_users_p50"),
@@ -249,7 +233,7 @@ fn sensitivity_swings_are_the_point_plans_at_each_end() {
         ("--web-cpu", 0.010, 0.040),
         ("--users", 900e3, 1.1e6),
     ];
-    let swung = rows(&[
+    let swung = rows_of(&[
         "sensitivity",
         "--requests-per-user",
         "50..200",
@@ -282,7 +266,7 @@ fn sensitivity_swings_are_the_point_plans_at_each_end() {
                 args.extend([flag.to_string(), written(flag, value)]);
             }
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let point = &rows(&args)[0];
+            let point = &rows_of(&args)[0];
             let (swing_end, single) = (number(row, field), number(point, "usd_per_month"));
             assert!(
                 (swing_end - single).abs() <= 1e-9 * single,

@@ -1,6 +1,8 @@
 //! Each stage of the ladder has the effect DESIGN section 1 gives it, on
 //! the built-in workload; more users never mean fewer servers or less cost.
 
+mod common;
+
 use proptest::prelude::*;
 use scaleplan::cache::{MemoryLayout, Policy, Popularity};
 use scaleplan::cost::{Catalog, Prices};
@@ -15,14 +17,7 @@ fn plan_at(users: f64) -> Vec<StagePlan> {
 }
 
 fn plan_with(workload: &Workload) -> Vec<StagePlan> {
-    let (targets, catalog, prices) = (Targets::builtin(), Catalog::builtin(), Prices::builtin());
-    let inputs = Inputs {
-        workload,
-        targets: &targets,
-        catalog: &catalog,
-        prices: &prices,
-    };
-    plan(&inputs, &Stage::builtin()).unwrap()
+    common::plan_builtin(workload)
 }
 
 fn stage<'a>(plans: &'a [StagePlan], id: &str) -> &'a StagePlan {

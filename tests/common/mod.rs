@@ -101,3 +101,26 @@ pub fn temp_file(name: &str, text: &str) -> String {
     std::fs::write(&path, text).expect("temp file");
     path.to_string_lossy().into_owned()
 }
+
+/// `args` with `--format json` appended; asserts exit 0; the rows.
+pub fn rows_of(args: &[&str]) -> Vec<Row> {
+    let mut full = args.to_vec();
+    full.extend_from_slice(&["--format", "json"]);
+    let (code, out, err) = scaleplan(&full);
+    assert_eq!(code, 0, "{full:?}: {err}");
+    json_rows(&out)
+}
+
+/// Every built-in stage planned for `workload` with the built-in targets,
+/// catalog and prices.
+pub fn plan_builtin(workload: &scaleplan::workload::Workload) -> Vec<scaleplan::plan::StagePlan> {
+    let targets = scaleplan::workload::Targets::builtin();
+    let (catalog, prices) = (scaleplan::cost::Catalog::builtin(), scaleplan::cost::Prices::builtin());
+    let inputs = scaleplan::plan::Inputs {
+        workload,
+        targets: &targets,
+        catalog: &catalog,
+        prices: &prices,
+    };
+    scaleplan::plan::plan(&inputs, &scaleplan::model::Stage::builtin()).expect("the built-in ladder plans")
+}
