@@ -6,12 +6,13 @@ use super::loaded::Loaded;
 use super::PlanOutput;
 use crate::cli::{PlanArgs, SamplingArgs};
 use crate::error::InputError;
+use crate::model::Stage;
 use crate::progress::Progress;
 use crate::quantity::{format_duration, format_percent, format_thousands, format_usd};
 use crate::ranges::{find, Kind, FLAGS, TARGETS, WORKLOAD};
 use crate::report::{format_human, Field, Record, TableView, Unit, Value};
 use crate::sampling::{
-    self, Band, Home, Sampling, StageBands, TierBands, UncertainInput, DEFAULT_CONFIDENCE, DEFAULT_SAMPLES,
+    self, Band, Home, Outcome, Sampling, StageBands, TierBands, UncertainInput, DEFAULT_CONFIDENCE, DEFAULT_SAMPLES,
     DEFAULT_SEED,
 };
 use crate::uncertain::Dist;
@@ -49,7 +50,8 @@ pub fn run(args: &PlanArgs, loaded: &Loaded) -> Result<PlanOutput, InputError> {
     let sampling = sampling_of(&args.sampling);
     let confidence = args.sampling.confidence.unwrap_or(DEFAULT_CONFIDENCE);
     let with_tiers = args.level == "tier";
-    let all = sample_bands(loaded, sampling, confidence, with_tiers)?;
+    let sampled = sample_outcomes(loaded, &loaded.stages, sampling, with_tiers)?;
+    let all = sampling::bands(&loaded.stages, &sampled.outcomes, confidence);
     let shown: Vec<&StageBands> = all
         .iter()
         .filter(|s| loaded.shown.is_empty() || loaded.shown.contains(&s.id))
@@ -75,26 +77,33 @@ pub fn run(args: &PlanArgs, loaded: &Loaded) -> Result<PlanOutput, InputError> {
     ))
 }
 
-/// Every stage's bands over the samples of `loaded`'s ranged inputs,
+/// The samples' input values (`values[sample][input]`) and what each gives
+/// for each stage (`outcomes[sample][stage]`).
+pub struct Sampled {
+    pub values: Vec<Vec<f64>>,
+    pub outcomes: Vec<Vec<Outcome>>,
+}
+
+/// `loaded`'s ranged inputs sampled and `stages` planned for each sample,
 /// with a progress bar on a terminal for a long run.
-pub fn sample_bands(
+pub fn sample_outcomes(
     loaded: &Loaded,
+    stages: &[Stage],
     sampling: Sampling,
-    confidence: f64,
     with_tiers: bool,
-) -> Result<Vec<StageBands>, InputError> {
+) -> Result<Sampled, InputError> {
     let values = sampling::sample_values(&loaded.uncertain, sampling);
     let progress = Progress::new(values.len() as u64, "sampling");
     let outcomes = sampling::run(
         &loaded.inputs(),
-        &loaded.stages,
+        stages,
         &loaded.uncertain,
         &values,
         with_tiers,
         &|_| progress.inc(1),
     )?;
     progress.finish();
-    Ok(sampling::bands(&loaded.stages, &outcomes, confidence))
+    Ok(Sampled { values, outcomes })
 }
 
 /// The options that describe one plan, which a sampled plan does not have.

@@ -6,14 +6,13 @@
 //! move at once.
 
 use super::loaded::{load, Loaded};
-use super::plan_bands::{sampling_of, write_value};
+use super::plan_bands::{sample_outcomes, sampling_of, write_value, Sampled};
 use super::sweep::{check_plot_path, write_plot};
 use crate::ceiling::ceilings;
 use crate::cli::SensitivityArgs;
 use crate::error::InputError;
 use crate::model::Stage;
 use crate::plan::{plan_stage, Inputs, StagePlan};
-use crate::progress::Progress;
 use crate::quantity::{format_count, format_usd};
 use crate::report::{Record, TableView, Unit};
 use crate::sampling::{self, UncertainInput, DEFAULT_CONFIDENCE};
@@ -66,10 +65,10 @@ pub fn run(args: &SensitivityArgs) -> Result<SensitivityOutput, InputError> {
             "sensitivity needs at least one input given as a range, e.g. --users 1M..4M or web_cpu = \"15ms..30ms\" in a workload file",
         ));
     }
-    let stage = chosen_stage(args, &loaded)?;
+    let StageSamples { stage, values, cost } = sampled_stage(args, &loaded)?;
     let base = plan_stage(&loaded.inputs(), &stage)?;
     let base_ceiling = ceiling_of(&loaded.inputs(), &stage)?;
-    let correlations = correlations(args, &loaded, &stage)?;
+    let correlations = correlations(&values, &cost, loaded.uncertain.len());
     let mut swings: Vec<Swing> = loaded
         .uncertain
         .iter()
@@ -115,11 +114,35 @@ fn figure(value: Option<f64>, format: fn(f64) -> String) -> String {
     value.map_or("—".to_string(), format)
 }
 
+/// The stage looked at, the samples' input values, and that stage's cost
+/// in each sample (`None` where it cannot carry the load).
+struct StageSamples {
+    stage: Stage,
+    values: Vec<Vec<f64>>,
+    cost: Vec<Option<f64>>,
+}
+
 /// `--stage` (one), else the stage `plan` recommends on the same inputs.
-fn chosen_stage(args: &SensitivityArgs, loaded: &Loaded) -> Result<Stage, InputError> {
+/// Without `--stage` the recommendation's own samples serve: every stage
+/// is planned once per sample.
+fn sampled_stage(args: &SensitivityArgs, loaded: &Loaded) -> Result<StageSamples, InputError> {
+    let sampling = sampling_of(&args.sampling);
+    let of = |stage: Stage, sampled: Sampled, i: usize| StageSamples {
+        stage,
+        cost: sampled
+            .outcomes
+            .iter()
+            .map(|o| o.get(i).and_then(|s| s.usd_per_month))
+            .collect(),
+        values: sampled.values,
+    };
     match loaded.shown.as_slice() {
         [] => {}
-        [one] => return stage_named(loaded, one),
+        [one] => {
+            let stage = stage_named(loaded, one)?;
+            let sampled = sample_outcomes(loaded, std::slice::from_ref(&stage), sampling, false)?;
+            return Ok(of(stage, sampled, 0));
+        }
         _ => {
             return Err(InputError::flag(
                 "--stage",
@@ -127,16 +150,16 @@ fn chosen_stage(args: &SensitivityArgs, loaded: &Loaded) -> Result<Stage, InputE
             ))
         }
     }
-    let sampling = sampling_of(&args.sampling);
     let confidence = args.sampling.confidence.unwrap_or(DEFAULT_CONFIDENCE);
-    let bands = super::plan_bands::sample_bands(loaded, sampling, confidence, false)?;
-    let recommended = bands.iter().find(|b| b.recommended).ok_or_else(|| {
+    let sampled = sample_outcomes(loaded, &loaded.stages, sampling, false)?;
+    let bands = sampling::bands(&loaded.stages, &sampled.outcomes, confidence);
+    let i = bands.iter().position(|b| b.recommended).ok_or_else(|| {
         InputError::flag(
             "--stage",
             "no stage meets the targets often enough to be recommended; name the stage to look at with --stage",
         )
     })?;
-    stage_named(loaded, &recommended.id)
+    Ok(of(loaded.stages[i].clone(), sampled, i))
 }
 
 fn stage_named(loaded: &Loaded, id: &str) -> Result<Stage, InputError> {
@@ -163,8 +186,7 @@ fn swing(
     rank_correlation: Option<f64>,
 ) -> Result<Swing, InputError> {
     let at = |value: f64| -> Result<(Option<f64>, Option<f64>), InputError> {
-        let (mut workload, mut targets) = (loaded.workload.clone(), loaded.targets.clone());
-        u.apply(&mut workload, &mut targets, value);
+        let (workload, targets) = sampling::with_values(&loaded.inputs(), std::slice::from_ref(u), &[value]);
         let inputs = Inputs {
             workload: &workload,
             targets: &targets,
@@ -186,25 +208,10 @@ fn swing(
 }
 
 /// Each input's rank correlation with the stage's cost over the samples.
-fn correlations(args: &SensitivityArgs, loaded: &Loaded, stage: &Stage) -> Result<Vec<Option<f64>>, InputError> {
-    let values = sampling::sample_values(&loaded.uncertain, sampling_of(&args.sampling));
-    let progress = Progress::new(values.len() as u64, "sampling");
-    let outcomes = sampling::run(
-        &loaded.inputs(),
-        std::slice::from_ref(stage),
-        &loaded.uncertain,
-        &values,
-        false,
-        &|_| progress.inc(1),
-    )?;
-    progress.finish();
-    let cost: Vec<Option<f64>> = outcomes
-        .iter()
-        .map(|o| o.first().and_then(|s| s.usd_per_month))
-        .collect();
-    Ok((0..loaded.uncertain.len())
-        .map(|j| spearman(&values.iter().map(|v| v[j]).collect::<Vec<_>>(), &cost))
-        .collect())
+fn correlations(values: &[Vec<f64>], cost: &[Option<f64>], inputs: usize) -> Vec<Option<f64>> {
+    (0..inputs)
+        .map(|j| spearman(&values.iter().map(|v| v[j]).collect::<Vec<_>>(), cost))
+        .collect()
 }
 
 const COLUMNS: [&str; 8] = [
