@@ -138,42 +138,26 @@ proptest! {
 #[test]
 fn a_p99_target_met_below_the_default_ceiling_names_max_util() {
     // 2 000/s of 5 ms: 10 Erlangs; 70 % needs 15 servers, whose p99 is 23 ms, far
-    // under the 50 ms target: the default utilization ceiling sets the count.
-    let row = only_row(&[
-        "queue",
-        "--arrival-rate",
-        "2000/s",
-        "--service-time",
-        "5ms",
-        "--p99",
-        "50ms",
-    ]);
-    assert_eq!(row["servers"].as_u64(), Some(15));
-    assert_eq!(row["binding"].as_str(), Some("max-util 70.0%"));
-    // A tight p99 target (just above the service's own 23.03 ms) sets it instead.
-    let row = only_row(&[
-        "queue",
-        "--arrival-rate",
-        "2000/s",
-        "--service-time",
-        "5ms",
-        "--p99",
-        "23.1ms",
-    ]);
-    assert_eq!(row["servers"].as_u64(), Some(16));
-    assert_eq!(row["binding"].as_str(), Some("p99 23.1 ms"));
+    // under a 50 ms target: the default utilization ceiling sets the count. A
+    // tight p99 target (just above the service's own 23.03 ms) sets it instead.
     // At 23.2 ms 14 servers break both: a tie, both named.
-    let row = only_row(&[
-        "queue",
-        "--arrival-rate",
-        "2000/s",
-        "--service-time",
-        "5ms",
-        "--p99",
-        "23.2ms",
-    ]);
-    assert_eq!(row["servers"].as_u64(), Some(15));
-    assert_eq!(row["binding"].as_str(), Some("max-util 70.0% + p99 23.2 ms"));
+    for (p99, servers, binding) in [
+        ("50ms", 15, "max-util 70.0%"),
+        ("23.1ms", 16, "p99 23.1 ms"),
+        ("23.2ms", 15, "max-util 70.0% + p99 23.2 ms"),
+    ] {
+        let row = only_row(&[
+            "queue",
+            "--arrival-rate",
+            "2000/s",
+            "--service-time",
+            "5ms",
+            "--p99",
+            p99,
+        ]);
+        assert_eq!(row["servers"].as_u64(), Some(servers), "--p99 {p99}");
+        assert_eq!(row["binding"].as_str(), Some(binding), "--p99 {p99}");
+    }
     // Evaluating a given count names no binding.
     let row = only_row(&[
         "queue",
