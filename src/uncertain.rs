@@ -227,9 +227,25 @@ pub fn draw_probabilities(count: usize, samples: usize, seed: u64) -> Vec<Vec<f6
 /// a quantile that lands on it is `None`. `worst_low` flips that for a
 /// figure where less is worse (availability).
 pub fn quantile_of(values: &[Option<f64>], p: f64, worst_low: bool) -> Option<f64> {
+    pick(&sorted_known(values), values.len(), p, worst_low)
+}
+
+/// p10, p50 and p90 of `values` (see [`quantile_of`]), sorting once.
+pub fn band(values: &[Option<f64>], worst_low: bool) -> [Option<f64>; 3] {
+    let known = sorted_known(values);
+    [0.1, 0.5, 0.9].map(|p| pick(&known, values.len(), p, worst_low))
+}
+
+/// The known values, ascending.
+fn sorted_known(values: &[Option<f64>]) -> Vec<f64> {
     let mut known: Vec<f64> = values.iter().flatten().copied().collect();
     known.sort_by(f64::total_cmp);
-    let n = values.len();
+    known
+}
+
+/// The `⌈p·n⌉`-th smallest of `n` values of which `known` (sorted) are
+/// known and the rest rank worst.
+fn pick(known: &[f64], n: usize, p: f64, worst_low: bool) -> Option<f64> {
     if n == 0 {
         return None;
     }
@@ -239,11 +255,6 @@ pub fn quantile_of(values: &[Option<f64>], p: f64, worst_low: bool) -> Option<f6
         false => known.get(rank - 1).copied(),
         true => rank.checked_sub(missing + 1).and_then(|i| known.get(i)).copied(),
     }
-}
-
-/// p10, p50 and p90 of `values` (see [`quantile_of`]).
-pub fn band(values: &[Option<f64>], worst_low: bool) -> [Option<f64>; 3] {
-    [0.1, 0.5, 0.9].map(|p| quantile_of(values, p, worst_low))
 }
 
 /// Spearman's rank correlation of `x` with `y`, ties given their mean
