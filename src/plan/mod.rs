@@ -225,8 +225,11 @@ pub struct AvailabilityParts {
     pub per_dc: Vec<(String, f64)>,
     /// The data center site itself.
     pub dc_site: f64,
-    /// One data center: the series of `per_dc` and `dc_site`.
+    /// One data center: the series of `per_dc` and `dc_site` (and the CDN's
+    /// managed availability when it is in series).
     pub one_dc: f64,
+    /// The CDN is in series: the web tier cannot take the static files.
+    pub cdn_in_series: bool,
     pub data_centers: u64,
     /// All data centers: `(D−1)`-of-`D` (1-of-1 for one).
     pub all_dcs: f64,

@@ -42,7 +42,7 @@ pub(super) fn chase_availability(
     let names: Vec<&str> = candidates.iter().map(|&i| stage.tiers[i].name.as_str()).collect();
     // With the CDN in series (the web farm cannot take the static files),
     // a spare can take it out of series: the bound does not hold there.
-    if !cdn_in_series(&plan) && best_case_availability(&plan, &names) < target {
+    if !plan.availability_parts.cdn_in_series && best_case_availability(&plan, &names) < target {
         return Ok(out_of_reach(plan));
     }
     let at = |spares: &[u64]| plan_stage_once(inputs, &with_spares(stage, &plan, spares), shared, knobs);
@@ -142,11 +142,6 @@ fn best_case_availability(plan: &StagePlan, spared: &[&str]) -> f64 {
     let dcs = availability::k_of_n_unavailability(d.saturating_sub(1).max(1), d, one_dc_up).unwrap_or(1.0);
     let global_up: f64 = parts.global.iter().map(|(_, u)| 1.0 - u).product();
     global_up * (1.0 - dcs)
-}
-
-/// Whether the verdict put the CDN in series (its spof entry says so).
-fn cdn_in_series(plan: &StagePlan) -> bool {
-    plan.spofs.iter().any(|s| s.starts_with("cdn ("))
 }
 
 fn out_of_reach(mut plan: StagePlan) -> StagePlan {

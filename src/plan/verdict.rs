@@ -160,6 +160,7 @@ impl StageContext<'_> {
             per_dc: per_dc_tiers,
             dc_site: 1.0 - self.targets().dc_availability,
             one_dc: dc,
+            cdn_in_series,
             data_centers: d,
             all_dcs: dcs,
             global: global_tiers,
