@@ -204,17 +204,38 @@ pub fn stage_ceiling(inputs: &Inputs, stage: &Stage) -> Result<StageCeiling, Inp
 }
 
 /// As [`ceilings`], for a caller that reads only the ceilings in users
-/// (the sampled ladder): the same users, found from plans whose p99 is
-/// known only against its target (see [`plan_stage_pass_fail`]), so the
-/// plans kept in each [`Limit`] carry no p99 value of their own.
-pub fn ceilings_in_users(inputs: &Inputs, stages: &[Stage]) -> Result<Vec<StageCeiling>, InputError> {
+/// (the sampled ladder): each stage's `[targets, capacity]` users (as
+/// [`Limit::users`]), found from plans whose p99 is known only against its
+/// target (see [`plan_stage_pass_fail`]), without the plans that say why
+/// a stage breaks.
+pub fn ceilings_in_users(inputs: &Inputs, stages: &[Stage]) -> Result<Vec<[Option<f64>; 2]>, InputError> {
     let backwards: Vec<&Stage> = stages.iter().rev().collect();
-    let mut found = parallel::try_map(&backwards, |s| stage_ceiling_with(inputs, s, true), &|_| {})?;
+    let mut found = parallel::try_map(
+        &backwards,
+        |s| searched(inputs, s, true).map(|(_, searches)| searches.map(|search| search.users())),
+        &|_| {},
+    )?;
     found.reverse();
     Ok(found)
 }
 
 fn stage_ceiling_with(inputs: &Inputs, stage: &Stage, users_only: bool) -> Result<StageCeiling, InputError> {
+    let (mut probes, [targets, capacity]) = searched(inputs, stage, users_only)?;
+    Ok(StageCeiling {
+        stage: stage.id.clone(),
+        order: stage.order,
+        targets: targets.finish(&mut probes)?,
+        capacity: capacity.finish(&mut probes)?,
+    })
+}
+
+/// Both searches of one stage run to their precision, with the plans
+/// they made.
+fn searched<'a>(
+    inputs: &'a Inputs<'a>,
+    stage: &'a Stage,
+    users_only: bool,
+) -> Result<(Probes<'a>, [Search; 2]), InputError> {
     let mut probes = Probes {
         inputs,
         stage,
@@ -228,13 +249,7 @@ fn stage_ceiling_with(inputs: &Inputs, stage: &Stage, users_only: bool) -> Resul
             search.narrow(mid, plan);
         }
     }
-    let [targets, capacity] = searches;
-    Ok(StageCeiling {
-        stage: stage.id.clone(),
-        order: stage.order,
-        targets: targets.finish(&mut probes)?,
-        capacity: capacity.finish(&mut probes)?,
-    })
+    Ok((probes, searches))
 }
 
 /// The plans computed so far for one stage, by user count (the two
@@ -293,6 +308,15 @@ impl Search {
         }
         let mid = (lo * hi).sqrt().round();
         (mid > lo && mid < hi).then_some((mid, hi / lo))
+    }
+
+    /// The ceiling this search found, as [`Limit::users`] gives it.
+    fn users(&self) -> Option<f64> {
+        match *self {
+            Search::Never => None,
+            Search::BeyondRange => Some(MAX_USERS),
+            Search::Bracket { lo, .. } => Some(lo),
+        }
     }
 
     fn narrow(&mut self, users: f64, plan: &StagePlan) {
@@ -413,13 +437,8 @@ mod tests {
             let full = ceilings(&inputs, &loaded.stages).unwrap();
             let users_only = ceilings_in_users(&inputs, &loaded.stages).unwrap();
             for (a, b) in full.iter().zip(&users_only) {
-                assert_eq!(a.targets.users(), b.targets.users(), "{} {web_cpu_s} {p99_s}", a.stage);
-                assert_eq!(
-                    a.capacity.users(),
-                    b.capacity.users(),
-                    "{} {web_cpu_s} {p99_s}",
-                    a.stage
-                );
+                let pair = [a.targets.users(), a.capacity.users()];
+                assert_eq!(&pair, b, "{} {web_cpu_s} {p99_s}", a.stage);
             }
         }
     }

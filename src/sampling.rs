@@ -184,8 +184,7 @@ pub fn run_ceilings(
     on_done: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<Vec<[Option<f64>; 2]>>, InputError> {
     each_sample(base, uncertain, values, on_done, |inputs| {
-        let found = crate::ceiling::ceilings_in_users(inputs, stages)?;
-        Ok(found.iter().map(|c| [c.targets.users(), c.capacity.users()]).collect())
+        crate::ceiling::ceilings_in_users(inputs, stages)
     })
 }
 

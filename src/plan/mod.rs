@@ -319,11 +319,6 @@ struct Shared {
     /// A ceiling search's probe: only what its tests read (feasibility,
     /// server-side p99, availability); no user p99.
     probe: bool,
-    /// A p99 search's step: feasibility, and the server-side p99 only as
-    /// far as the search reads it, `p99_s` itself when `P(T > p99_s) ≤ 1 %`
-    /// (the target is met) and twice it otherwise; nothing else of the
-    /// stage-level figures. Such a plan is never returned.
-    p99_test_only: bool,
     /// The server-side p99 only against its target, as in a search step,
     /// with the rest of the plan in full ([`plan_stage_pass_fail`]).
     p99_pass_fail: bool,
@@ -470,58 +465,144 @@ fn misses_p99(plan: &StagePlan, targets: &Targets) -> bool {
 /// higher `--max-util` never gives more servers.
 fn chase_p99(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result<Option<(StagePlan, Knobs)>, InputError> {
     let targets = inputs.targets;
-    // The search reads only whether each plan meets the target: one
-    // evaluation of the distribution at the target instead of the p99.
-    let testing = Shared {
-        popularity: shared.popularity.clone(),
-        p99_test_only: true,
-        ..*shared
-    };
     let at = |i: u64| {
-        let knobs = Knobs {
-            path_util: grid_util(i),
-        };
-        plan_stage_once(inputs, stage, &testing, knobs)
+        search_step(
+            inputs,
+            stage,
+            shared,
+            Knobs {
+                path_util: grid_util(i),
+            },
+        )
     };
-    let mut low = (P99_FLOOR_SHARE * targets.max_util * UTIL_GRID as f64).ceil().max(1.0) as u64;
+    let low = (P99_FLOOR_SHARE * targets.max_util * UTIL_GRID as f64).ceil().max(1.0) as u64;
     // Above `u_max` counts as missing: the base plan there already did.
-    let mut above = (targets.max_util * UTIL_GRID as f64).floor() as u64 + 1;
-    let mut best = at(low)?;
-    if misses_p99(&best, targets) {
+    let above = (targets.max_util * UTIL_GRID as f64).floor() as u64 + 1;
+    let Some((low, true)) = highest_meeting(low, above, at)? else {
         return Ok(None);
-    }
-    while above - low > 1 {
-        let mid = low + (above - low) / 2;
-        let plan = at(mid)?;
-        if misses_p99(&plan, targets) {
-            above = mid;
-        } else {
-            (low, best) = (mid, plan);
-        }
-    }
-    if !best.feasible {
-        return Ok(None);
-    }
+    };
     // The plan kept, in full (the same sizing: a function of `low` alone).
-    let mut best = plan_stage_once(
-        inputs,
-        stage,
-        shared,
-        Knobs {
-            path_util: grid_util(low),
-        },
-    )?;
+    let knobs = Knobs {
+        path_util: grid_util(low),
+    };
+    let mut best = plan_stage_once(inputs, stage, shared, knobs)?;
     best.sized_for = format!(
         "p99 {}: request-path tiers held to {} utilization",
         crate::quantity::format_duration(targets.p99_s),
         crate::quantity::format_percent(grid_util(low))
     );
-    Ok(Some((
-        best,
-        Knobs {
-            path_util: grid_util(low),
-        },
-    )))
+    Ok(Some((best, knobs)))
+}
+
+/// One step of the p99 search: whether the stage is feasible, whether
+/// its p99 meets the target, and the highest utilization of a
+/// request-path tier (the sizing stays the same down to that
+/// utilization).
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    feasible: bool,
+    meets: bool,
+    busiest: f64,
+}
+
+/// The stage sized at `knobs`, with only what the p99 search reads.
+fn search_step(inputs: &Inputs, stage: &Stage, shared: &Shared, knobs: Knobs) -> Result<Step, InputError> {
+    let (ctx, tiers) = size_tiers(inputs, stage, shared, knobs)?;
+    let busiest = tiers
+        .iter()
+        .filter(|t| on_request_path(t.kind))
+        .map(TierPlan::utilization)
+        .fold(0.0, f64::max);
+    Ok(Step {
+        feasible: tiers.iter().all(|t| t.feasible),
+        // The p99 meets its target exactly when P(T > target) ≤ 1 %.
+        meets: ctx.tail_at_target(&tiers).is_some_and(|tail| tail <= 0.01),
+        busiest,
+    })
+}
+
+/// How a search step's grid point was chosen.
+#[derive(Clone, Copy, PartialEq)]
+enum Guess {
+    /// The grid point just below `u_max`.
+    Top,
+    /// The highest point whose sizing differs from a missing step's.
+    NextSizing,
+    /// The point just above a meeting `Top` or `NextSizing` guess.
+    Check,
+    /// The bracket's low end, 1 % of `u_max`.
+    Floor,
+    Bisect,
+}
+
+/// The largest grid point in `[floor, above)` whose step meets the p99,
+/// with that step's feasibility (`None` when not even `floor` meets),
+/// given that `above` misses: the point a bisection finds (the p99 falls
+/// as `u` falls), in fewer steps.
+///
+/// A step's sizing holds for every utilization down to its busiest
+/// request-path tier's, where more servers start: after a miss the next
+/// try is the grid point just below that, and if it meets, the point
+/// above it is checked (it must miss for the edge to be there). The
+/// first try is the grid point just below `u_max`. Once
+/// [`MAX_SIZINGS_MISSED`] such guesses have missed, and after a meet at a
+/// bisection or check step, it bisects: at most a few steps more than a
+/// bisection, and three steps when one more server on the busiest tier
+/// meets the target.
+fn highest_meeting(
+    floor: u64,
+    mut above: u64,
+    at: impl Fn(u64) -> Result<Step, InputError>,
+) -> Result<Option<(u64, bool)>, InputError> {
+    let (mut low, mut low_step) = (floor, None);
+    let mut next = (above - 1, Guess::Top);
+    let mut sizings_missed = 0;
+    while above - low > 1 {
+        let (i, how) = next;
+        let step = at(i)?;
+        if how == Guess::Floor && !step.meets {
+            return Ok(None);
+        }
+        next = if step.meets {
+            (low, low_step) = (i, Some(step));
+            match how {
+                Guess::Top | Guess::NextSizing => (low + 1, Guess::Check),
+                Guess::Check | Guess::Bisect | Guess::Floor => (low + (above - low) / 2, Guess::Bisect),
+            }
+        } else {
+            above = i;
+            sizings_missed += usize::from(how != Guess::Top);
+            match sizings_missed < MAX_SIZINGS_MISSED {
+                true => next_sizing(step.busiest, low, above),
+                // A target out of reach misses everywhere: the floor says so
+                // in one step.
+                false if low_step.is_none() => (low, Guess::Floor),
+                false => (low + (above - low) / 2, Guess::Bisect),
+            }
+        };
+    }
+    // The floor is tried last, only when no step above it met.
+    let low_step = match low_step {
+        Some(step) => step,
+        None => at(low)?,
+    };
+    Ok(low_step.meets.then_some((low, low_step.feasible)))
+}
+
+/// Misses below the first try before the search tries the floor and
+/// bisects: one server more on the busiest tier, or two or three, usually
+/// meets.
+const MAX_SIZINGS_MISSED: usize = 3;
+
+/// The grid point just below utilization `busiest` when it lies strictly
+/// inside `(low, above)`; the midpoint otherwise.
+fn next_sizing(busiest: f64, low: u64, above: u64) -> (u64, Guess) {
+    let below = (busiest * UTIL_GRID as f64).ceil() - 1.0;
+    if below > low as f64 && below < above as f64 {
+        (below as u64, Guess::NextSizing)
+    } else {
+        (low + (above - low) / 2, Guess::Bisect)
+    }
 }
 
 /// Grid points of the p99 search per unit of utilization: 0.024 % apart.
@@ -559,6 +640,18 @@ fn longest_wait(plan: &StagePlan, target_s: f64) -> Option<&TierPlan> {
 }
 
 fn plan_stage_once(inputs: &Inputs, stage: &Stage, shared: &Shared, knobs: Knobs) -> Result<StagePlan, InputError> {
+    let (ctx, tiers) = size_tiers(inputs, stage, shared, knobs)?;
+    Ok(ctx.finish(tiers))
+}
+
+/// Every tier of `stage` sized at `knobs`, in the stage's order, with the
+/// context the stage-level figures read.
+fn size_tiers<'a>(
+    inputs: &'a Inputs<'a>,
+    stage: &'a Stage,
+    shared: &'a Shared,
+    knobs: Knobs,
+) -> Result<(StageContext<'a>, Vec<TierPlan>), InputError> {
     let w = inputs.workload;
     let rates = Rates::peak(w);
     let loads = dc_loads(&stage.dc_shares());
@@ -588,7 +681,7 @@ fn plan_stage_once(inputs: &Inputs, stage: &Stage, shared: &Shared, knobs: Knobs
         tiers.extend(ctx.tier(tier)?);
     }
     tiers.sort_by_key(|t| stage.tiers.iter().position(|m| m.name == t.name));
-    Ok(ctx.finish(tiers))
+    Ok((ctx, tiers))
 }
 
 /// What sizing one stage carries from tier to tier.
@@ -949,4 +1042,56 @@ fn dedup(items: Vec<String>) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A synthetic stage: request-path servers `n = ⌈load/u⌉` on each of
+    /// two tiers, meeting the p99 from `needed` servers on the first.
+    fn synthetic(load: [f64; 2], needed: u64) -> impl Fn(u64) -> Result<Step, InputError> {
+        move |i| {
+            let u = grid_util(i);
+            let servers = load.map(|l| (l / u).ceil().max(1.0));
+            Ok(Step {
+                feasible: true,
+                meets: servers[0] as u64 >= needed,
+                busiest: (load[0] / servers[0]).max(load[1] / servers[1]),
+            })
+        }
+    }
+
+    /// The search finds what a scan of every grid point finds: the largest
+    /// point that meets, or none, whatever the number of plateaus between
+    /// the top and the edge (from one server more to hundreds).
+    #[test]
+    fn the_search_finds_the_scans_edge() {
+        let (floor, above) = (29, 2868);
+        for load in [[5.0, 3.0], [40.0, 1.0], [333.3, 20.0], [0.9, 0.5]] {
+            let at_top = (load[0] / grid_util(above - 1)).ceil() as u64;
+            for needed in (1..=at_top + 400).step_by(7).chain([at_top + 1, at_top + 2, at_top + 3]) {
+                let at = synthetic(load, needed);
+                let scan = (floor..above).rev().find(|&i| at(i).unwrap().meets);
+                let found = highest_meeting(floor, above, &at).unwrap().map(|(i, _)| i);
+                assert_eq!(found, scan, "load {load:?}, needed {needed}");
+            }
+        }
+    }
+
+    /// One server more on the busiest tier: three steps (the top misses,
+    /// the next sizing meets, the point above it misses), where a
+    /// bisection of the 2,839 points takes twelve.
+    #[test]
+    fn one_server_more_takes_three_steps() {
+        let load = [40.0, 1.0];
+        let at_top = (load[0] / grid_util(2867)).ceil() as u64;
+        let steps = std::cell::Cell::new(0);
+        let at = |i| {
+            steps.set(steps.get() + 1);
+            synthetic(load, at_top + 1)(i)
+        };
+        assert!(highest_meeting(29, 2868, at).unwrap().is_some());
+        assert_eq!(steps.get(), 3);
+    }
 }

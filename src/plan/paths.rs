@@ -78,7 +78,7 @@ fn queue_of(tiers: &[TierPlan], kind: TierKind, dc: usize) -> Option<&Mmc> {
 impl StageContext<'_> {
     pub(super) fn latency(&self, tiers: &[TierPlan]) -> Latency {
         let server = self.classes(tiers, false);
-        if self.shared.p99_test_only || self.shared.p99_pass_fail {
+        if self.shared.p99_pass_fail {
             // p99 ≤ target exactly when P(T > target) ≤ 1 %.
             let target_s = self.inputs.targets.p99_s;
             let p99_s = server
@@ -113,6 +113,12 @@ impl StageContext<'_> {
                 user_p99_s: None,
             },
         }
+    }
+
+    /// `P(T > p99 target)` of the server-side path, or `None` where a
+    /// queue on it is unstable.
+    pub(super) fn tail_at_target(&self, tiers: &[TierPlan]) -> Option<f64> {
+        latency::survival(&self.classes(tiers, false)?, self.inputs.targets.p99_s).ok()
     }
 
     /// Every dynamic request class in every data center, weighted by the

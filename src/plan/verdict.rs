@@ -15,9 +15,6 @@ impl StageContext<'_> {
         // Kept for an infeasible stage too (the p99 search reads it); the
         // records print it only for a stage that carries the load.
         let latency = self.latency(&tiers);
-        if self.shared.p99_test_only {
-            return self.search_step(tiers, feasible, latency.p99_s);
-        }
         let what_ifs = self.what_ifs(&tiers, self.shared.detailed);
         let (availability, spofs, availability_parts) = self.availability(&tiers, &what_ifs);
         let data = DataFigures {
@@ -68,42 +65,6 @@ impl StageContext<'_> {
         };
         self.verdict(&mut plan);
         plan
-    }
-
-    /// A p99 search step's plan: only what the search reads (feasibility
-    /// and whether the p99 meets the target); never returned.
-    fn search_step(&self, tiers: Vec<TierPlan>, feasible: bool, p99_s: Option<f64>) -> StagePlan {
-        StagePlan {
-            id: self.stage.id.clone(),
-            title: String::new(),
-            order: self.stage.order,
-            users: self.w().users,
-            dau: self.w().dau(),
-            peak_rate_per_s: self.rates.dynamic_per_s,
-            servers: tiers.iter().map(|t| t.servers).sum(),
-            mean_response_s: None,
-            p99_response_s: p99_s,
-            user_p99_s: None,
-            usd_per_month: 0.0,
-            bill: Vec::new(),
-            usd_per_million_requests: None,
-            usd_per_dau_month: None,
-            availability: 0.0,
-            availability_parts: AvailabilityParts::default(),
-            downtime_min_per_month: 0.0,
-            spofs: Vec::new(),
-            bottleneck: String::new(),
-            cache_hit_ratio: None,
-            shards: self.shards,
-            feasible,
-            meets_slo: false,
-            recommended: false,
-            reason: String::new(),
-            sized_for: String::new(),
-            what_ifs: Vec::new(),
-            tiers,
-            data: DataFigures::default(),
-        }
     }
 
     /// Tiers in series inside a DC, times the DC itself; D data centers
