@@ -162,6 +162,24 @@ pub fn combine(streams: &[Stream]) -> (f64, f64) {
 /// (the Bessel function `I₀` normalizes it); `κ` is chosen by bisection so
 /// that the busiest hour equals `p`. Always positive, whatever `p`.
 pub fn daily_profile(peak_factor: f64) -> [f64; 24] {
+    thread_local! {
+        /// The last profile solved on this thread: every stage of a plan,
+        /// and every step of its p99 search, asks for the same one (a pure
+        /// function of `p`, so remembering it changes no answer).
+        static LAST: std::cell::Cell<Option<(u64, [f64; 24])>> = const { std::cell::Cell::new(None) };
+    }
+    let key = peak_factor.to_bits();
+    if let Some((k, profile)) = LAST.get() {
+        if k == key {
+            return profile;
+        }
+    }
+    let profile = solve_daily_profile(peak_factor);
+    LAST.set(Some((key, profile)));
+    profile
+}
+
+fn solve_daily_profile(peak_factor: f64) -> [f64; 24] {
     let shape = |kappa: f64| -> [f64; 24] {
         let raw: [f64; 24] = std::array::from_fn(|h| {
             let t = h as f64 + 0.5;

@@ -1070,7 +1070,10 @@ mod tests {
         let (floor, above) = (29, 2868);
         for load in [[5.0, 3.0], [40.0, 1.0], [333.3, 20.0], [0.9, 0.5]] {
             let at_top = (load[0] / grid_util(above - 1)).ceil() as u64;
-            for needed in (1..=at_top + 400).step_by(7).chain([at_top + 1, at_top + 2, at_top + 3]) {
+            for needed in (1..=at_top + 400)
+                .step_by(7)
+                .chain([at_top + 1, at_top + 2, at_top + 3])
+            {
                 let at = synthetic(load, needed);
                 let scan = (floor..above).rev().find(|&i| at(i).unwrap().meets);
                 let found = highest_meeting(floor, above, &at).unwrap().map(|(i, _)| i);

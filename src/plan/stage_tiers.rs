@@ -12,7 +12,7 @@ use crate::error::InputError;
 use crate::model::{Scale, Tier, TierKind, WorkerSizing, DEFAULT_MAX_REPLICAS};
 use crate::quantity::{format_bytes, format_count, format_duration, format_percent, format_rate};
 use crate::queueing::Mmc;
-use crate::replication::{apply_capacity_per_s, size_replica_count, ReplicaSizing, Replication};
+use crate::replication::{apply_capacity_per_s, size_replica_count, ReplicaSizing, Replication, ReplicationError};
 use crate::sharding::{
     expected_distinct_shards, size_to, Ceiling, Layout, Placement, SizeTarget, Sizing as ShardSizing,
 };
@@ -250,8 +250,8 @@ impl StageContext<'_> {
             failover.max_utilization = self.targets().failover_util;
             failover.n_plus_one = false;
             let err = |e: crate::replication::ReplicationError| InputError::new(format!("replica sizing: {e}"));
-            let at_normal = size_replica_count(&normal).map_err(err)?;
-            let at_failover = size_replica_count(&failover).map_err(err)?;
+            let at_normal = replica_count_remembered(&normal).map_err(err)?;
+            let at_failover = replica_count_remembered(&failover).map_err(err)?;
             let binding = self.replica_binding(&at_normal, &at_failover, *load);
             let feasible = at_normal.feasible && at_failover.feasible;
             let mut sizing = if at_failover.replicas > at_normal.replicas {
@@ -888,4 +888,33 @@ mod tests {
         let drain_s = 5.0 * 12.0 * 3600.0 / 15.0;
         assert!((b.drain_s - drain_s).abs() <= 60.0, "{b:?} vs {drain_s}");
     }
+}
+
+/// Replica sizings one thread remembers before starting afresh.
+const REPLICA_MEMO_LEN: usize = 32;
+
+thread_local! {
+    /// Replica counts already sized on this thread: the stages of one plan
+    /// that share a database, and the steps of a p99 search that leave
+    /// its read path as it was, ask for the same one.
+    static REPLICA_MEMO: std::cell::RefCell<Vec<(Replication, ReplicaSizing)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`size_replica_count`], remembered by its exact inputs (a pure function
+/// of them, so remembering changes no answer).
+fn replica_count_remembered(tier: &Replication) -> Result<ReplicaSizing, ReplicationError> {
+    let known = REPLICA_MEMO.with(|m| m.borrow().iter().find(|(k, _)| k == tier).map(|(_, v)| v.clone()));
+    if let Some(sizing) = known {
+        return Ok(sizing);
+    }
+    let sizing = size_replica_count(tier)?;
+    REPLICA_MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= REPLICA_MEMO_LEN {
+            m.clear();
+        }
+        m.push((tier.clone(), sizing.clone()));
+    });
+    Ok(sizing)
 }
