@@ -34,6 +34,7 @@
 //! placements differ in resharding.
 
 use crate::search::{least_count, Least};
+use std::cell::Cell;
 use std::convert::Infallible;
 use std::fmt;
 use std::str::FromStr;
@@ -74,6 +75,8 @@ const GL_WEIGHTS: [f64; 4] = [
     0.222_381_034_453_374_5,
     0.101_228_536_290_376_3,
 ];
+/// Regula falsi probes spent bracketing a window end before bisecting.
+const NARROW_PROBES: usize = 16;
 /// Bisection steps (the window shrinks by 2^-64, below f64 resolution).
 const BISECTION_STEPS: usize = 64;
 /// Quantile reported as `skew_p95`.
@@ -448,7 +451,8 @@ fn expected_share(layout: &Layout, shards: u64) -> f64 {
         static MEMO: std::cell::RefCell<Vec<(ShareKey, f64)>> = const { std::cell::RefCell::new(Vec::new()) };
     }
     let key = ShareKey::new(layout, shards);
-    if let Some(hit) = MEMO.with(|m| m.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
+    // Newest first: a search asks again for the count it just tried.
+    if let Some(hit) = MEMO.with(|m| m.borrow().iter().rev().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
         return hit;
     }
     let share = if shards == 1 {
@@ -507,6 +511,7 @@ fn load_skew(layout: &Layout, shards: u64) -> Skew {
 }
 
 /// Zipf popularity summarised for the skew model.
+#[derive(Clone, Copy)]
 struct Popularity {
     /// `p_1`.
     hot: f64,
@@ -517,7 +522,29 @@ struct Popularity {
 }
 
 impl Popularity {
+    /// Remembered per thread: a sizing search asks for one layout at
+    /// many shard counts, and its harmonic sums cost more than the
+    /// maximum's integral. A pure function, so this changes no answer.
     fn new(keys: u64, s: f64) -> Self {
+        thread_local! {
+            static MEMO: Cell<[Option<(u64, u64, Popularity)>; POPULARITY_MEMO_LEN]> =
+                const { Cell::new([None; POPULARITY_MEMO_LEN]) };
+        }
+        MEMO.with(|memo| {
+            let mut slots = memo.get();
+            let key = (keys, s.to_bits());
+            if let Some((.., pop)) = slots.iter().flatten().find(|(k, z, _)| (*k, *z) == key) {
+                return *pop;
+            }
+            let pop = Self::compute(keys, s);
+            slots.rotate_right(1);
+            slots[0] = Some((keys, s.to_bits(), pop));
+            memo.set(slots);
+            pop
+        })
+    }
+
+    fn compute(keys: u64, s: f64) -> Self {
         let k = keys as f64;
         let hot = top_share(k, s);
         // Exact for K = 1 (H = 1); clamps rounding when p_1 dominates.
@@ -526,6 +553,9 @@ impl Popularity {
         Popularity { hot, rest, rest_sq }
     }
 }
+
+/// Popularities one thread remembers (the load's and the key count's).
+const POPULARITY_MEMO_LEN: usize = 4;
 
 /// `(E[max share], 95th percentile of the max share)` for `s ≥ 2` shards;
 /// the percentile only when `p95` asks for it (it costs a bisection).
@@ -549,18 +579,15 @@ fn max_share(pop: &Popularity, s: f64, vnodes: Option<u64>, p95: bool) -> (f64, 
 
 /// The rest as `λ` keys of weight `unit`, counted per shard.
 fn discrete_max(pop: &Popularity, s: f64, ring: Option<Ring>, unit: f64, lambda: f64) -> (f64, f64) {
-    let (hot_law, other_law) = match ring {
-        None => {
-            let law = CountLaw::Poisson { mean: lambda / s };
-            (law, law)
-        }
-        Some(g) => (g.counts(g.shape_hot(), lambda), g.counts(g.shape, lambda)),
+    let other = match ring {
+        None => CountTable::new(CountLaw::Poisson { mean: lambda / s }, s),
+        Some(g) => CountTable::new(g.counts(g.shape, lambda), s),
     };
-    let hot = CountTable::new(hot_law, s);
-    let other = CountTable::new(other_law, s);
+    // Hash placement: the hot shard's other keys count as on any shard.
+    let hot = ring.map(|g| CountTable::new(g.counts(g.shape_hot(), lambda), s));
     let (e, q) = CountMax {
         hot_units: pop.hot / unit,
-        hot: &hot,
+        hot: hot.as_ref().unwrap_or(&other),
         other: &other,
         others: s - 1.0,
     }
@@ -622,10 +649,12 @@ impl Ring {
 
     /// Counts of `λ` equal keys on a shard of share `Gamma(shape, β)`.
     fn counts(self, shape: f64, lambda: f64) -> CountLaw {
+        let ln_q = (lambda / (self.rate + lambda)).ln();
         CountLaw::NegBin {
             shape,
             ln_p: -(lambda / self.rate).ln_1p(),
-            ln_q: (lambda / (self.rate + lambda)).ln(),
+            ln_q,
+            q: ln_q.exp(),
         }
     }
 
@@ -748,8 +777,18 @@ impl MaxOf {
             hi = top + step;
         }
         let floor = self.hot_law.floor().min(self.other_law.floor());
-        let lo = bisect_steps(floor, hi, WINDOW_STEPS, |x| self.ln_cdf(x).exp() <= TAIL).0;
-        let hi = bisect_steps(lo, hi, WINDOW_STEPS, |x| self.survival(x) > TAIL).1;
+        // Scores for regula falsi, nearly straight in x at both ends:
+        // ln(−ln F_max) from its value at each switch.
+        let below_lo = |x| {
+            let ln_f = self.ln_cdf(x);
+            (ln_f.exp() <= TAIL, (-ln_f).ln() - (-TAIL.ln()).ln())
+        };
+        let lo = bisect_narrowed(floor, hi, WINDOW_STEPS, below_lo).0;
+        let above_hi = |x| {
+            let ln_f = self.ln_cdf(x);
+            (-ln_f.exp_m1() > TAIL, (-ln_f).ln() - TAIL.ln())
+        };
+        let hi = bisect_narrowed(lo, hi, WINDOW_STEPS, above_hi).1;
         (lo, hi)
     }
 
@@ -797,6 +836,63 @@ fn bisect(lo: f64, hi: f64, below: impl Fn(f64) -> bool) -> f64 {
     bisect_steps(lo, hi, BISECTION_STEPS, below).0
 }
 
+/// [`bisect_steps`] for a probe that gives the predicate and a score,
+/// positive where it holds and smooth across the switch: regula falsi on
+/// the score brackets the switch in a few probes, and then the halvings
+/// that land clearly outside that bracket take their known outcome
+/// instead of probing. Monotone, so the halvings and result are the same.
+fn bisect_narrowed(lo: f64, hi: f64, steps: usize, probe: impl Fn(f64) -> (bool, f64)) -> (f64, f64) {
+    let resolution = (hi - lo) * 0.5f64.powi(steps as i32);
+    let (yes, no) = narrow((lo, f64::NAN), (hi, f64::NAN), resolution / 16.0, &probe);
+    // Far wider than rounding noise in the predicate near its switch, far
+    // narrower than the last halving.
+    let margin = resolution * 0.5f64.powi(16);
+    bisect_steps(lo, hi, steps, |x| match x {
+        _ if x <= yes - margin => true,
+        _ if x >= no + margin => false,
+        _ => probe(x).0,
+    })
+}
+
+/// Illinois regula falsi between `(x, score)` ends where the predicate
+/// holds (`yes`) and fails (`no`), until they are `width` apart or
+/// `NARROW_PROBES` are spent; an end without a finite score of the right
+/// sign is split in the middle instead. Returns the ends' points.
+fn narrow(mut yes: (f64, f64), mut no: (f64, f64), width: f64, probe: impl Fn(f64) -> (bool, f64)) -> (f64, f64) {
+    let mut last_yes = None;
+    for _ in 0..NARROW_PROBES {
+        if no.0 - yes.0 <= width {
+            break;
+        }
+        let x = falsi_point(yes, no);
+        let (holds, score) = probe(x);
+        // Illinois: an end kept twice has its score halved, so it moves.
+        match (holds, last_yes) {
+            (true, Some(true)) => no.1 *= 0.5,
+            (false, Some(false)) => yes.1 *= 0.5,
+            _ => {}
+        }
+        match holds {
+            true => yes = (x, score),
+            false => no = (x, score),
+        }
+        last_yes = Some(holds);
+    }
+    (yes.0, no.0)
+}
+
+/// Where the line through the ends' scores crosses zero, or the middle
+/// when it cannot be drawn or falls outside.
+fn falsi_point(yes: (f64, f64), no: (f64, f64)) -> f64 {
+    let mid = 0.5 * (yes.0 + no.0);
+    let drawable = yes.1.is_finite() && no.1.is_finite() && yes.1 > 0.0 && no.1 < 0.0;
+    let x = yes.0 + (no.0 - yes.0) * yes.1 / (yes.1 - no.1);
+    match drawable && x > yes.0 && x < no.0 {
+        true => x,
+        false => mid,
+    }
+}
+
 /// `(last point where below holds, first where it fails)` after at most
 /// `steps` halvings of `[lo, hi]`, given that `below` holds at `lo` and
 /// is monotone.
@@ -824,11 +920,13 @@ enum CountLaw {
     Poisson {
         mean: f64,
     },
-    /// Negative binomial: `P(n) = Γ(n+shape)/(Γ(shape) n!) · p^shape · q^n`.
+    /// Negative binomial: `P(n) = Γ(n+shape)/(Γ(shape) n!) · p^shape · q^n`
+    /// (`q` kept beside `ln q`: the tabulation multiplies by it each step).
     NegBin {
         shape: f64,
         ln_p: f64,
         ln_q: f64,
+        q: f64,
     },
 }
 
@@ -836,7 +934,7 @@ impl CountLaw {
     fn mode(self) -> f64 {
         match self {
             CountLaw::Poisson { mean } => mean.floor(),
-            CountLaw::NegBin { shape, ln_p, ln_q } => {
+            CountLaw::NegBin { shape, ln_p, ln_q, .. } => {
                 let odds = ln_q.exp() / ln_p.exp();
                 ((shape - 1.0) * odds).floor().max(0.0)
             }
@@ -846,7 +944,7 @@ impl CountLaw {
     fn ln_pmf(self, n: f64) -> f64 {
         match self {
             CountLaw::Poisson { mean } => n * mean.ln() - mean - ln_gamma(n + 1.0),
-            CountLaw::NegBin { shape, ln_p, ln_q } => {
+            CountLaw::NegBin { shape, ln_p, ln_q, .. } => {
                 ln_gamma(n + shape) - ln_gamma(shape) - ln_gamma(n + 1.0) + shape * ln_p + n * ln_q
             }
         }
@@ -856,16 +954,16 @@ impl CountLaw {
     fn ratio_up(self, n: f64) -> f64 {
         match self {
             CountLaw::Poisson { mean } => mean / (n + 1.0),
-            CountLaw::NegBin { shape, ln_q, .. } => (n + shape) / (n + 1.0) * ln_q.exp(),
+            CountLaw::NegBin { shape, q, .. } => (n + shape) / (n + 1.0) * q,
         }
     }
 }
 
-/// CDF and survival function of a count law on `start..start + len`.
+/// A count law on `start..start + len`, as `ln P(N ≤ start + i − 1)` for
+/// `i` in `0..=len`: the walk over the maximum's steps reads each twice.
 struct CountTable {
     start: f64,
-    cdf: Vec<f64>,
-    sf: Vec<f64>,
+    ln_cdf: Vec<f64>,
 }
 
 impl CountTable {
@@ -903,30 +1001,33 @@ impl CountTable {
         Self::from_pmfs(start, &pmfs)
     }
 
+    /// `ln F` from the CDF below its median and from the survival
+    /// function above it, so that neither tail loses precision.
     fn from_pmfs(start: f64, pmfs: &[f64]) -> Self {
-        let mut cdf = Vec::with_capacity(pmfs.len());
-        let mut acc = 0.0;
-        for &p in pmfs {
-            acc += p;
-            cdf.push(acc);
-        }
         let mut sf = vec![0.0; pmfs.len()];
         let mut acc = 0.0;
         for i in (0..pmfs.len()).rev() {
             sf[i] = acc;
             acc += pmfs[i];
         }
-        CountTable { start, cdf, sf }
+        let mut ln_cdf = Vec::with_capacity(pmfs.len() + 1);
+        ln_cdf.push(f64::NEG_INFINITY);
+        let mut cdf = 0.0;
+        for (&p, &sf) in pmfs.iter().zip(&sf) {
+            cdf += p;
+            ln_cdf.push(if cdf < 0.5 { cdf.ln() } else { (-sf).ln_1p() });
+        }
+        CountTable { start, ln_cdf }
+    }
+
+    /// Support points tabulated.
+    fn len(&self) -> usize {
+        self.ln_cdf.len() - 1
     }
 
     /// `ln P(N ≤ start + i − 1)`: `i` support points have been passed.
     fn ln_cdf_passed(&self, i: usize) -> f64 {
-        match i {
-            0 => f64::NEG_INFINITY,
-            _ if i > self.cdf.len() => 0.0,
-            _ if self.cdf[i - 1] < 0.5 => self.cdf[i - 1].ln(),
-            _ => (-self.sf[i - 1]).ln_1p(),
-        }
+        self.ln_cdf.get(i).copied().unwrap_or(0.0)
     }
 }
 
@@ -942,7 +1043,7 @@ impl CountMax<'_> {
     /// `(E[max], quantile p of max)` in key units: the integral of the
     /// step function `1 − F_max` over the merged support points.
     fn expected_and_quantile(&self, p: f64) -> (f64, f64) {
-        let (na, no) = (self.hot.cdf.len(), self.other.cdf.len());
+        let (na, no) = (self.hot.len(), self.other.len());
         let (mut ia, mut io) = (0usize, 0usize);
         let (mut x, mut total) = (0.0f64, 0.0f64);
         let mut quantile = None;
@@ -1646,6 +1747,23 @@ mod tests {
             hottest_shard_share(&layout(10, 0.5, Placement::Hash, 1), 0),
             Err(ShardError::Shards(0))
         );
+    }
+
+    #[test]
+    fn narrowed_bisection_halves_as_plain_bisection_with_fewer_probes() {
+        // Switch points across the window, one a step from its end.
+        let roots = [-39.9, -7.25, 0.0, 1e-9, 3.3, 15.999];
+        let probes = std::cell::Cell::new(0);
+        for root in roots {
+            let below = |x: f64| x < root;
+            let probe = |x: f64| {
+                probes.set(probes.get() + 1);
+                (below(x), (root - x) * (1.0 + 0.1 * (root - x).abs()))
+            };
+            let plain = bisect_steps(-40.0, 16.0, WINDOW_STEPS, below);
+            assert_eq!(bisect_narrowed(-40.0, 16.0, WINDOW_STEPS, probe), plain, "root {root}");
+        }
+        assert!(probes.get() < roots.len() * WINDOW_STEPS, "{} probes", probes.get());
     }
 
     #[test]

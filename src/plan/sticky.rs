@@ -29,7 +29,8 @@ pub fn hottest_share(users: f64, zipf_s: f64, servers: u64) -> f64 {
         static MEMO: std::cell::RefCell<Vec<(ShareKey, f64)>> = const { std::cell::RefCell::new(Vec::new()) };
     }
     let key = (users.to_bits(), zipf_s.to_bits(), servers);
-    if let Some(hit) = MEMO.with(|m| m.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
+    // Newest first: a search asks again for the count it just tried.
+    if let Some(hit) = MEMO.with(|m| m.borrow().iter().rev().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
         return hit;
     }
     let share = compute_hottest_share(users, zipf_s, servers);
