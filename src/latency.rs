@@ -385,7 +385,7 @@ pub fn survival(classes: &[Class], t_s: f64) -> Result<f64, LatencyError> {
     if t_s.is_nan() {
         return Err(LatencyError::Time(t_s));
     }
-    Ok(mixture_at(classes, total, t_s, &Euler::for_path(classes)).survival)
+    Ok(mixture_at(classes, total, t_s, &mut Euler::for_path(classes)).survival)
 }
 
 /// The `q`-quantile of the end-to-end latency: the least `t` with
@@ -442,7 +442,7 @@ const BRACKET_REL_TOL: f64 = 1e-12;
 
 /// The quantile and the number of distribution evaluations it took.
 fn solve_quantile(classes: &[Class], total: f64, q: f64) -> (f64, usize) {
-    let euler = Euler::for_path(classes);
+    let mut euler = Euler::for_path(classes);
     let (mut lo, mut hi) = bracket_s(classes, q);
     let upper = q >= 0.5;
     let tail = 1.0 - q;
@@ -454,7 +454,7 @@ fn solve_quantile(classes: &[Class], total: f64, q: f64) -> (f64, usize) {
         if hi - lo <= BRACKET_REL_TOL * hi {
             break;
         }
-        let point = mixture_at(classes, total, t, &euler);
+        let point = mixture_at(classes, total, t, &mut euler);
         evaluations += 1;
         let below = if upper { point.survival > tail } else { point.cdf < q };
         if below {
@@ -531,7 +531,7 @@ struct Point {
     density_per_s: f64,
 }
 
-fn mixture_at(classes: &[Class], total: f64, t_s: f64, euler: &Euler) -> Point {
+fn mixture_at(classes: &[Class], total: f64, t_s: f64, euler: &mut Euler) -> Point {
     let mut mix = Point {
         cdf: 0.0,
         survival: 0.0,
@@ -553,7 +553,7 @@ fn mixture_at(classes: &[Class], total: f64, t_s: f64, euler: &Euler) -> Point {
 
 /// The distribution of one class's visit sum at `u` (time after its
 /// constant part).
-fn class_at(visits: &[Visit], u: f64, euler: &Euler) -> Point {
+fn class_at(visits: &[Visit], u: f64, euler: &mut Euler) -> Point {
     let before = Point {
         cdf: 0.0,
         survival: 1.0,
@@ -605,7 +605,7 @@ fn class_at(visits: &[Visit], u: f64, euler: &Euler) -> Point {
 const ALIAS_CORRECTION_BELOW: f64 = 0.1;
 
 /// The (aliased) CDF of a class's visit sum at `u > 0`, for the correction.
-fn class_cdf(visits: &[Visit], u: f64, euler: &Euler) -> f64 {
+fn class_cdf(visits: &[Visit], u: f64, euler: &mut Euler) -> f64 {
     if is_beyond_tail(visits, u) {
         1.0
     } else {
@@ -646,6 +646,18 @@ const EULER_N_MIN: usize = 10;
 const EULER_N_MAX: usize = 40;
 const EULER_TERMS_MAX: usize = EULER_N_MAX + EULER_M + 1;
 
+/// `k as f64` for each node index `k`: read from a table, the node loops
+/// vectorize (a `usize` conversion per node keeps them scalar).
+const NODE_INDEX: [f64; EULER_TERMS_MAX] = {
+    let mut index = [0.0; EULER_TERMS_MAX];
+    let mut k = 0;
+    while k < EULER_TERMS_MAX {
+        index[k] = k as f64;
+        k += 1;
+    }
+    index
+};
+
 /// Precomputed Abate–Whitt Euler weights, in the dimensionless variable
 /// `z = s·u`, where the nodes are `z_k = A/2 + iπk`:
 ///
@@ -667,6 +679,8 @@ struct Euler {
     /// ≈ 1 + e^{−A}. Subtracting the CDF's sum from it gives the survival
     /// with the aliasing error of the survival, small in the tail.
     step: f64,
+    /// Buffers and the last result of fan-out transforms.
+    fan_out: FanOutWork,
 }
 
 impl Euler {
@@ -694,6 +708,7 @@ impl Euler {
             over_z_re: [0.0; EULER_TERMS_MAX],
             over_z_im: [0.0; EULER_TERMS_MAX],
             step: 0.0,
+            fan_out: FanOutWork::default(),
         };
         for k in 0..euler.terms {
             let beta = match k {
@@ -720,12 +735,13 @@ impl Euler {
     /// `a = w/(w + A/2)`, `b = πk/(w + A/2)`, so nothing overflows for any
     /// rate and the node loop needs no division: numerators multiply into
     /// `N_k`, the real `1 + b²` into `D_k`, and `φ = (Π a)·N_k/D_k`.
-    fn invert(&self, visits: &[Visit], u: f64) -> (f64, f64) {
+    fn invert(&mut self, visits: &[Visit], u: f64) -> (f64, f64) {
         let mut nodes = Nodes::new(self.terms);
         let mut gain = 1.0;
         for (index, visit) in visits.iter().enumerate() {
             if visit.fan_out > 1 {
-                nodes.multiply_by(&FanOut::new(visit).transform(u, self.terms));
+                let (re, im) = self.fan_out.transform(visit, u, self.terms);
+                nodes.multiply_by(re, im);
                 continue;
             }
             let w = u / visit.service_s;
@@ -743,12 +759,15 @@ impl Euler {
                 nodes.renormalize();
             }
         }
+        // Each node's two terms first (that loop vectorizes), then the sums
+        // in node order.
+        let (cdf_terms, density_terms, den) = nodes.parts();
+        let weights = (&self.over_z_re[..], &self.over_z_im[..], &self.weight[..]);
+        node_terms((cdf_terms, density_terms), den, gain, weights);
         let (mut cdf, mut u_density) = (0.0, 0.0);
-        for k in 0..self.terms {
-            let scale = gain / nodes.den[k];
-            let (re, im) = (nodes.re[k] * scale, nodes.im[k] * scale);
-            cdf += re * self.over_z_re[k] - im * self.over_z_im[k];
-            u_density += self.weight[k] * re;
+        for (c, d) in cdf_terms.iter().zip(density_terms.iter()) {
+            cdf += c;
+            u_density += d;
         }
         (cdf, (u_density / u).max(0.0))
     }
@@ -773,61 +792,106 @@ impl Nodes {
         }
     }
 
-    /// The nodes in use, zipped.
-    fn each(&mut self) -> impl Iterator<Item = (usize, ((&mut f64, &mut f64), &mut f64))> {
+    /// The nodes in use: `N_k` (real and imaginary parts) and `D_k`.
+    fn parts(&mut self) -> (&mut [f64], &mut [f64], &mut [f64]) {
         let n = self.terms;
-        self.re[..n]
-            .iter_mut()
-            .zip(self.im[..n].iter_mut())
-            .zip(self.den[..n].iter_mut())
-            .enumerate()
+        (&mut self.re[..n], &mut self.im[..n], &mut self.den[..n])
     }
 
     /// `N_k ← N_k·(1 − i·b_k)`, `D_k ← D_k·(1 + b_k²)`, `b_k = k·beta`:
     /// the service factor `μu/(μu + z_k)` without its real gain.
     fn multiply_service(&mut self, beta: f64) {
-        for (k, ((re, im), den)) in self.each() {
-            let b = beta * k as f64;
-            let (r, i) = (*re, *im);
-            *re = r + i * b;
-            *im = i - r * b;
-            *den *= 1.0 + b * b;
-        }
+        let (re, im, den) = self.parts();
+        multiply_service(re, im, den, beta);
     }
 
     /// The wait factor `(1 − C) + C·θu/(θu + z_k) = (α + iβ)(1 − i·b)/(1 + b²)`
     /// with `a = θu/(θu + A/2)`, `α = 1 − C + C·a`, `β = (1 − C)·b`.
     fn multiply_wait(&mut self, p_wait: f64, a: f64, beta: f64) {
-        let alpha = 1.0 - p_wait + p_wait * a;
-        for (k, ((re, im), den)) in self.each() {
-            let b = beta * k as f64;
-            let bet = (1.0 - p_wait) * b;
-            // (α + iβ)(1 − ib) = (α + βb) + i(β − αb)
-            let (fr, fi) = (alpha + bet * b, bet - alpha * b);
-            let (r, i) = (*re, *im);
-            *re = r * fr - i * fi;
-            *im = r * fi + i * fr;
-            *den *= 1.0 + b * b;
-        }
+        let (re, im, den) = self.parts();
+        multiply_wait(re, im, den, (p_wait, a, beta));
     }
 
     /// `N_k ← N_k·φ_k` for complex values `φ_k` given at the nodes.
-    fn multiply_by(&mut self, values: &[(f64, f64)]) {
-        for (k, ((re, im), _)) in self.each() {
-            let (fr, fi) = values[k];
-            let (r, i) = (*re, *im);
-            *re = r * fr - i * fi;
-            *im = r * fi + i * fr;
-        }
+    fn multiply_by(&mut self, values_re: &[f64], values_im: &[f64]) {
+        let (re, im, _) = self.parts();
+        multiply_complex(re, im, values_re, values_im);
     }
 
     /// `N_k ← N_k/D_k`, `D_k ← 1`.
     fn renormalize(&mut self) {
-        for (_, ((re, im), den)) in self.each() {
-            *re /= *den;
-            *im /= *den;
-            *den = 1.0;
-        }
+        let (re, im, den) = self.parts();
+        renormalize(re, im, den);
+    }
+}
+
+// The node loops take their arrays as separate slices: known not to
+// overlap, they vectorize (as fields of one struct they stay scalar).
+
+/// See [`Nodes::multiply_service`].
+fn multiply_service(re: &mut [f64], im: &mut [f64], den: &mut [f64], beta: f64) {
+    let (im, den) = (&mut im[..re.len()], &mut den[..re.len()]);
+    for k in 0..re.len() {
+        let b = beta * NODE_INDEX[k];
+        let (r, i) = (re[k], im[k]);
+        re[k] = r + i * b;
+        im[k] = i - r * b;
+        den[k] *= 1.0 + b * b;
+    }
+}
+
+/// See [`Nodes::multiply_wait`].
+fn multiply_wait(re: &mut [f64], im: &mut [f64], den: &mut [f64], (p_wait, a, beta): (f64, f64, f64)) {
+    let alpha = 1.0 - p_wait + p_wait * a;
+    let (im, den) = (&mut im[..re.len()], &mut den[..re.len()]);
+    for k in 0..re.len() {
+        let b = beta * NODE_INDEX[k];
+        let bet = (1.0 - p_wait) * b;
+        // (α + iβ)(1 − ib) = (α + βb) + i(β − αb)
+        let (fr, fi) = (alpha + bet * b, bet - alpha * b);
+        let (r, i) = (re[k], im[k]);
+        re[k] = r * fr - i * fi;
+        im[k] = r * fi + i * fr;
+        den[k] *= 1.0 + b * b;
+    }
+}
+
+/// `(re + i·im) ← (re + i·im)·(f_re + i·f_im)`, element by element.
+fn multiply_complex(re: &mut [f64], im: &mut [f64], f_re: &[f64], f_im: &[f64]) {
+    let (im, f_re, f_im) = (&mut im[..re.len()], &f_re[..re.len()], &f_im[..re.len()]);
+    for k in 0..re.len() {
+        let (r, i, fr, fi) = (re[k], im[k], f_re[k], f_im[k]);
+        re[k] = r * fr - i * fi;
+        im[k] = r * fi + i * fr;
+    }
+}
+
+/// Overwrites `N_k` with node `k`'s terms of the CDF and of `u·f(u)`,
+/// `Re(φ_k·ω_k/z_k)` and `ω_k·Re φ_k`, where `φ_k = gain·N_k/D_k`.
+fn node_terms(
+    (re, im): (&mut [f64], &mut [f64]),
+    den: &[f64],
+    gain: f64,
+    (over_z_re, over_z_im, weight): (&[f64], &[f64], &[f64]),
+) {
+    let n = re.len();
+    let (im, den) = (&mut im[..n], &den[..n]);
+    let (over_z_re, over_z_im, weight) = (&over_z_re[..n], &over_z_im[..n], &weight[..n]);
+    for k in 0..n {
+        let scale = gain / den[k];
+        let (r, i) = (re[k] * scale, im[k] * scale);
+        re[k] = r * over_z_re[k] - i * over_z_im[k];
+        im[k] = weight[k] * r;
+    }
+}
+
+/// See [`Nodes::renormalize`].
+fn renormalize(re: &mut [f64], im: &mut [f64], den: &mut [f64]) {
+    let (im, den) = (&mut im[..re.len()], &mut den[..re.len()]);
+    for k in 0..re.len() {
+        re[k] /= den[k];
+        im[k] /= den[k];
+        den[k] = 1.0;
     }
 }
 
@@ -890,53 +954,148 @@ impl FanOut {
         })
     }
 
-    /// `φ(z_j/u)` at the first `terms` Euler nodes `z_j = A/2 + iπj`, in
-    /// the dimensionless rates `θu`, `μu`: every division is by
-    /// `z_j + aθu + bμu`, whose real part is at least `A/2`, and every
-    /// `|ψ| ≤ 1`, so nothing overflows.
-    fn transform(&self, u: f64, terms: usize) -> Vec<(f64, f64)> {
+    /// `φ(z_j/u)` at the first `terms` Euler nodes `z_j = A/2 + iπj` into
+    /// `work.values_*`, in the dimensionless rates `θu`, `μu`: every
+    /// division is by `z_j + aθu + bμu`, whose real part is at least `A/2`,
+    /// and every `|ψ| ≤ 1`, so nothing overflows. Row by row in `a`, one
+    /// state at every node at once (the loops over nodes vectorize); the
+    /// arithmetic per node is that of the recursion, in its order.
+    fn transform(&self, u: f64, terms: usize, work: &mut FanOutWork) {
         let (theta, mu) = (self.theta * u, self.mu * u);
-        let mut psi = vec![(0.0, 0.0); self.states()];
-        // The same weights at every node: computed once.
-        let weights: Vec<(f64, usize)> = self.start_weights().collect();
-        (0..terms)
-            .map(|j| {
-                let (x, y) = (0.5 * EULER_A, PI * j as f64);
-                self.sweep(|a, b, index, from_wait, from_service| {
-                    if a + b == 0 {
-                        psi[index] = (1.0, 0.0);
-                        return;
-                    }
-                    let (wait, service) = (a as f64 * theta, b as f64 * mu);
-                    let mut num = (0.0, 0.0);
-                    if let Some(i) = from_wait {
-                        num = (num.0 + wait * psi[i].0, num.1 + wait * psi[i].1);
-                    }
-                    if let Some(i) = from_service {
-                        num = (num.0 + service * psi[i].0, num.1 + service * psi[i].1);
-                    }
-                    psi[index] = complex_div(num, (x + wait + service, y));
-                });
-                weights.iter().fold((0.0, 0.0), |acc, &(w, index)| {
-                    (acc.0 + w * psi[index].0, acc.1 + w * psi[index].1)
-                })
-            })
-            .collect()
+        work.reset((self.copies + 1) * terms, terms);
+        for (a, (weight, _)) in self.start_weights().enumerate() {
+            std::mem::swap(&mut work.prev_re, &mut work.cur_re);
+            std::mem::swap(&mut work.prev_im, &mut work.cur_im);
+            for b in 0..=self.copies - a {
+                work.state(a, b, (a as f64 * theta, b as f64 * mu), terms);
+            }
+            // φ = Σ_a weight_a·ψ(a, k − a), summed in `a` order.
+            let row = (self.copies - a) * terms..(self.copies - a + 1) * terms;
+            add_scaled(&mut work.values_re, weight, &work.cur_re[row.clone()]);
+            add_scaled(&mut work.values_im, weight, &work.cur_im[row]);
+        }
     }
 }
 
-/// `n / d` for complex numbers as `(re, im)`, by Smith's algorithm (no
-/// overflow in the squared magnitude).
-fn complex_div(n: (f64, f64), d: (f64, f64)) -> (f64, f64) {
-    if d.1.abs() <= d.0.abs() {
-        let r = d.1 / d.0;
-        let den = d.0 + d.1 * r;
-        ((n.0 + n.1 * r) / den, (n.1 - n.0 * r) / den)
-    } else {
-        let r = d.0 / d.1;
-        let den = d.0 * r + d.1;
-        ((n.0 * r + n.1) / den, (n.1 * r - n.0) / den)
+/// Buffers for fan-out transforms, kept across inversions so that a
+/// transform allocates nothing, and the last transform, reused while the
+/// same visit recurs at the same time (a class that misses the cache
+/// twice visits the same shards twice).
+#[derive(Default)]
+struct FanOutWork {
+    /// Exact bits of the visit and time behind `values_*`.
+    last: Option<[u64; 5]>,
+    values_re: Vec<f64>,
+    values_im: Vec<f64>,
+    /// ψ of the rows `a − 1` and `a`, `terms` nodes per state `b`.
+    prev_re: Vec<f64>,
+    prev_im: Vec<f64>,
+    cur_re: Vec<f64>,
+    cur_im: Vec<f64>,
+    /// The numerator of the state being computed, per node.
+    num_re: Vec<f64>,
+    num_im: Vec<f64>,
+}
+
+impl FanOutWork {
+    /// `φ` of the fan-out `visit` at the nodes (see [`FanOut::transform`]).
+    fn transform(&mut self, visit: &Visit, u: f64, terms: usize) -> (&[f64], &[f64]) {
+        let key = [
+            visit.p_wait.to_bits(),
+            visit.wait_rate_per_s.to_bits(),
+            visit.service_s.to_bits(),
+            visit.fan_out as u64,
+            u.to_bits(),
+        ];
+        if self.last != Some(key) {
+            FanOut::new(visit).transform(u, terms, self);
+            self.last = Some(key);
+        }
+        (&self.values_re, &self.values_im)
     }
+
+    /// Sizes the rows to `states_len` and zeroes the result.
+    fn reset(&mut self, states_len: usize, terms: usize) {
+        for row in [&mut self.prev_re, &mut self.prev_im, &mut self.cur_re, &mut self.cur_im] {
+            row.resize(states_len, 0.0);
+        }
+        for values in [
+            &mut self.values_re,
+            &mut self.values_im,
+            &mut self.num_re,
+            &mut self.num_im,
+        ] {
+            values.clear();
+            values.resize(terms, 0.0);
+        }
+    }
+
+    /// ψ(a, b) at every node into the current row, from ψ(a − 1, b + 1) in
+    /// the previous row and ψ(a, b − 1) in this one, with the rates
+    /// `(aθu, bμu)`:
+    /// `ψ(a, b) = (aθu·ψ(a − 1, b + 1) + bμu·ψ(a, b − 1)) / (z_j + aθu + bμu)`.
+    fn state(&mut self, a: usize, b: usize, (wait, service): (f64, f64), terms: usize) {
+        let row = |b: usize| b * terms..(b + 1) * terms;
+        if a + b == 0 {
+            self.cur_re[row(0)].fill(1.0);
+            self.cur_im[row(0)].fill(0.0);
+            return;
+        }
+        self.num_re.fill(0.0);
+        self.num_im.fill(0.0);
+        if a > 0 {
+            add_scaled(&mut self.num_re, wait, &self.prev_re[row(b + 1)]);
+            add_scaled(&mut self.num_im, wait, &self.prev_im[row(b + 1)]);
+        }
+        if b > 0 {
+            add_scaled(&mut self.num_re, service, &self.cur_re[row(b - 1)]);
+            add_scaled(&mut self.num_im, service, &self.cur_im[row(b - 1)]);
+        }
+        let real = 0.5 * EULER_A + wait + service;
+        let (re, im) = (&mut self.cur_re[row(b)], &mut self.cur_im[row(b)]);
+        divide_at_nodes((&self.num_re, &self.num_im), real, (re, im));
+    }
+}
+
+/// `out_j = num_j / (real + iπj)` at every node, by Smith's algorithm: it
+/// divides through by the real part while that is the larger, up to the
+/// node where `πj` passes it, then by the imaginary part; split there,
+/// each loop runs without a branch.
+fn divide_at_nodes((num_re, num_im): (&[f64], &[f64]), real: f64, (out_re, out_im): (&mut [f64], &mut [f64])) {
+    let terms = out_re.len();
+    let (num_re, num_im, out_im) = (&num_re[..terms], &num_im[..terms], &mut out_im[..terms]);
+    let split = NODE_INDEX[..terms]
+        .iter()
+        .position(|&j| (PI * j).abs() > real.abs() || real.is_nan())
+        .unwrap_or(terms);
+    for j in 0..split {
+        (out_re[j], out_im[j]) = divide_real_major((num_re[j], num_im[j]), (real, PI * NODE_INDEX[j]));
+    }
+    for j in split..terms {
+        (out_re[j], out_im[j]) = divide_imag_major((num_re[j], num_im[j]), (real, PI * NODE_INDEX[j]));
+    }
+}
+
+/// `y ← y + rate·x`, element by element.
+fn add_scaled(y: &mut [f64], rate: f64, x: &[f64]) {
+    for (y, x) in y.iter_mut().zip(x) {
+        *y += rate * x;
+    }
+}
+
+/// `n / d` for complex numbers as `(re, im)` with `|Im d| ≤ |Re d|`, by
+/// Smith's algorithm (no overflow in the squared magnitude).
+fn divide_real_major(n: (f64, f64), d: (f64, f64)) -> (f64, f64) {
+    let r = d.1 / d.0;
+    let den = d.0 + d.1 * r;
+    ((n.0 + n.1 * r) / den, (n.1 - n.0 * r) / den)
+}
+
+/// `n / d` as in [`divide_real_major`], for `|Im d| > |Re d|`.
+fn divide_imag_major(n: (f64, f64), d: (f64, f64)) -> (f64, f64) {
+    let r = d.0 / d.1;
+    let den = d.0 * r + d.1;
+    ((n.0 * r + n.1) / den, (n.1 * r - n.0) / den)
 }
 
 #[cfg(test)]
