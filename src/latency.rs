@@ -747,11 +747,13 @@ impl Euler {
             let w = u / visit.service_s;
             let inv = 1.0 / (w + 0.5 * EULER_A);
             gain *= w * inv;
-            nodes.multiply_service(PI * inv);
             if visit.p_wait > 0.0 {
+                let service_beta = PI * inv;
                 let w = u * visit.wait_rate_per_s;
                 let inv = 1.0 / (w + 0.5 * EULER_A);
-                nodes.multiply_wait(visit.p_wait, w * inv, PI * inv);
+                nodes.multiply_service_wait(service_beta, (visit.p_wait, w * inv, PI * inv));
+            } else {
+                nodes.multiply_service(PI * inv);
             }
             // b_k ≤ 2πk/A ≤ 19, so a visit multiplies D_k by at most
             // (1 + 19²)² < 10⁶; renormalize long before that could overflow.
@@ -805,11 +807,13 @@ impl Nodes {
         multiply_service(re, im, den, beta);
     }
 
-    /// The wait factor `(1 − C) + C·θu/(θu + z_k) = (α + iβ)(1 − i·b)/(1 + b²)`
-    /// with `a = θu/(θu + A/2)`, `α = 1 − C + C·a`, `β = (1 − C)·b`.
-    fn multiply_wait(&mut self, p_wait: f64, a: f64, beta: f64) {
+    /// The service factor as in [`Nodes::multiply_service`], then the wait
+    /// factor `(1 − C) + C·θu/(θu + z_k) = (α + iβ)(1 − i·b)/(1 + b²)` with
+    /// `b_k = k·beta`, `a = θu/(θu + A/2)`, `α = 1 − C + C·a`,
+    /// `β = (1 − C)·b`, in one pass over the nodes.
+    fn multiply_service_wait(&mut self, service_beta: f64, (p_wait, a, beta): (f64, f64, f64)) {
         let (re, im, den) = self.parts();
-        multiply_wait(re, im, den, (p_wait, a, beta));
+        multiply_service_wait(re, im, den, service_beta, (p_wait, a, beta));
     }
 
     /// `N_k ← N_k·φ_k` for complex values `φ_k` given at the nodes.
@@ -832,28 +836,35 @@ impl Nodes {
 fn multiply_service(re: &mut [f64], im: &mut [f64], den: &mut [f64], beta: f64) {
     let (im, den) = (&mut im[..re.len()], &mut den[..re.len()]);
     for k in 0..re.len() {
-        let b = beta * NODE_INDEX[k];
-        let (r, i) = (re[k], im[k]);
-        re[k] = r + i * b;
-        im[k] = i - r * b;
-        den[k] *= 1.0 + b * b;
+        (re[k], im[k], den[k]) = times_service((re[k], im[k], den[k]), beta * NODE_INDEX[k]);
     }
 }
 
-/// See [`Nodes::multiply_wait`].
-fn multiply_wait(re: &mut [f64], im: &mut [f64], den: &mut [f64], (p_wait, a, beta): (f64, f64, f64)) {
+/// See [`Nodes::multiply_service_wait`].
+fn multiply_service_wait(
+    re: &mut [f64],
+    im: &mut [f64],
+    den: &mut [f64],
+    service_beta: f64,
+    (p_wait, a, beta): (f64, f64, f64),
+) {
     let alpha = 1.0 - p_wait + p_wait * a;
     let (im, den) = (&mut im[..re.len()], &mut den[..re.len()]);
     for k in 0..re.len() {
+        let node = times_service((re[k], im[k], den[k]), service_beta * NODE_INDEX[k]);
         let b = beta * NODE_INDEX[k];
         let bet = (1.0 - p_wait) * b;
         // (α + iβ)(1 − ib) = (α + βb) + i(β − αb)
         let (fr, fi) = (alpha + bet * b, bet - alpha * b);
-        let (r, i) = (re[k], im[k]);
-        re[k] = r * fr - i * fi;
-        im[k] = r * fi + i * fr;
-        den[k] *= 1.0 + b * b;
+        let (r, i, d) = node;
+        (re[k], im[k], den[k]) = (r * fr - i * fi, r * fi + i * fr, d * (1.0 + b * b));
     }
+}
+
+/// One node `(Re N, Im N, D)` times the service factor with `b`:
+/// `N·(1 − i·b)`, `D·(1 + b²)`.
+fn times_service((r, i, d): (f64, f64, f64), b: f64) -> (f64, f64, f64) {
+    (r + i * b, i - r * b, d * (1.0 + b * b))
 }
 
 /// `(re + i·im) ← (re + i·im)·(f_re + i·f_im)`, element by element.
@@ -868,6 +879,8 @@ fn multiply_complex(re: &mut [f64], im: &mut [f64], f_re: &[f64], f_im: &[f64]) 
 
 /// Overwrites `N_k` with node `k`'s terms of the CDF and of `u·f(u)`,
 /// `Re(φ_k·ω_k/z_k)` and `ω_k·Re φ_k`, where `φ_k = gain·N_k/D_k`.
+/// Kept out of line: inlined into [`Euler::invert`], it stays scalar.
+#[inline(never)]
 fn node_terms(
     (re, im): (&mut [f64], &mut [f64]),
     den: &[f64],
@@ -953,108 +966,109 @@ impl FanOut {
             (w, self.index(a, k - a))
         })
     }
-
-    /// `φ(z_j/u)` at the first `terms` Euler nodes `z_j = A/2 + iπj` into
-    /// `work.values_*`, in the dimensionless rates `θu`, `μu`: every
-    /// division is by `z_j + aθu + bμu`, whose real part is at least `A/2`,
-    /// and every `|ψ| ≤ 1`, so nothing overflows. Row by row in `a`, one
-    /// state at every node at once (the loops over nodes vectorize); the
-    /// arithmetic per node is that of the recursion, in its order.
-    fn transform(&self, u: f64, terms: usize, work: &mut FanOutWork) {
-        let (theta, mu) = (self.theta * u, self.mu * u);
-        work.reset((self.copies + 1) * terms, terms);
-        for (a, (weight, _)) in self.start_weights().enumerate() {
-            std::mem::swap(&mut work.prev_re, &mut work.cur_re);
-            std::mem::swap(&mut work.prev_im, &mut work.cur_im);
-            for b in 0..=self.copies - a {
-                work.state(a, b, (a as f64 * theta, b as f64 * mu), terms);
-            }
-            // φ = Σ_a weight_a·ψ(a, k − a), summed in `a` order.
-            let row = (self.copies - a) * terms..(self.copies - a + 1) * terms;
-            add_scaled(&mut work.values_re, weight, &work.cur_re[row.clone()]);
-            add_scaled(&mut work.values_im, weight, &work.cur_im[row]);
-        }
-    }
 }
 
-/// Buffers for fan-out transforms, kept across inversions so that a
-/// transform allocates nothing, and the last transform, reused while the
-/// same visit recurs at the same time (a class that misses the cache
-/// twice visits the same shards twice).
+/// The fan-out chain's `ψ(a, b)` at the Euler nodes, level by level
+/// (`n = a + b`), kept across inversions: the states do not depend on `k`,
+/// so fan-outs of one visit to 2, 3, … shards at the same time (classes
+/// that differ only in their join's spread, in that order, or that miss
+/// the cache twice) go on from the level the last one reached. Also the
+/// buffers, so that a transform allocates nothing.
 #[derive(Default)]
 struct FanOutWork {
-    /// Exact bits of the visit and time behind `values_*`.
-    last: Option<[u64; 5]>,
-    values_re: Vec<f64>,
-    values_im: Vec<f64>,
-    /// ψ of the rows `a − 1` and `a`, `terms` nodes per state `b`.
-    prev_re: Vec<f64>,
-    prev_im: Vec<f64>,
-    cur_re: Vec<f64>,
-    cur_im: Vec<f64>,
+    /// Exact bits of `(C, θ, S, u)` behind the levels.
+    chain: Option<[u64; 4]>,
+    /// The level in `this`.
+    level: usize,
+    /// `ψ(a, n − a)` at the nodes for levels `n − 1` and `n`, `terms` per `a`.
+    below_re: Vec<f64>,
+    below_im: Vec<f64>,
+    this_re: Vec<f64>,
+    this_im: Vec<f64>,
     /// The numerator of the state being computed, per node.
     num_re: Vec<f64>,
     num_im: Vec<f64>,
+    /// `φ` at the nodes.
+    values_re: Vec<f64>,
+    values_im: Vec<f64>,
 }
 
 impl FanOutWork {
-    /// `φ` of the fan-out `visit` at the nodes (see [`FanOut::transform`]).
+    /// `φ(z_j/u)` of the fan-out `visit` at the first `terms` Euler nodes
+    /// `z_j = A/2 + iπj`, in the dimensionless rates `θu`, `μu`: every
+    /// division is by `z_j + aθu + bμu`, whose real part is at least `A/2`,
+    /// and every `|ψ| ≤ 1`, so nothing overflows.
     fn transform(&mut self, visit: &Visit, u: f64, terms: usize) -> (&[f64], &[f64]) {
-        let key = [
+        let fan = FanOut::new(visit);
+        let chain = [
             visit.p_wait.to_bits(),
             visit.wait_rate_per_s.to_bits(),
             visit.service_s.to_bits(),
-            visit.fan_out as u64,
             u.to_bits(),
         ];
-        if self.last != Some(key) {
-            FanOut::new(visit).transform(u, terms, self);
-            self.last = Some(key);
+        if self.chain != Some(chain) || self.level > fan.copies {
+            self.chain = Some(chain);
+            self.level = 0;
+            self.this_re.clear();
+            self.this_re.resize(terms, 1.0);
+            self.this_im.clear();
+            self.this_im.resize(terms, 0.0);
+        }
+        while self.level < fan.copies {
+            self.next_level(&fan, u, terms);
+        }
+        // φ = Σ_a weight_a·ψ(a, k − a), summed in `a` order.
+        zero(&mut self.values_re, terms);
+        zero(&mut self.values_im, terms);
+        for (a, (weight, _)) in fan.start_weights().enumerate() {
+            let nodes = a * terms..(a + 1) * terms;
+            add_scaled(&mut self.values_re, weight, &self.this_re[nodes.clone()]);
+            add_scaled(&mut self.values_im, weight, &self.this_im[nodes]);
         }
         (&self.values_re, &self.values_im)
     }
 
-    /// Sizes the rows to `states_len` and zeroes the result.
-    fn reset(&mut self, states_len: usize, terms: usize) {
-        for row in [&mut self.prev_re, &mut self.prev_im, &mut self.cur_re, &mut self.cur_im] {
-            row.resize(states_len, 0.0);
-        }
-        for values in [
-            &mut self.values_re,
-            &mut self.values_im,
-            &mut self.num_re,
-            &mut self.num_im,
-        ] {
-            values.clear();
-            values.resize(terms, 0.0);
+    /// The next level's states, one at every node at once (the loops over
+    /// nodes vectorize); the arithmetic per node is that of the recursion,
+    /// in its order.
+    fn next_level(&mut self, fan: &FanOut, u: f64, terms: usize) {
+        std::mem::swap(&mut self.below_re, &mut self.this_re);
+        std::mem::swap(&mut self.below_im, &mut self.this_im);
+        self.level += 1;
+        let n = self.level;
+        self.this_re.resize((n.min(fan.max_waiting) + 1) * terms, 0.0);
+        self.this_im.resize((n.min(fan.max_waiting) + 1) * terms, 0.0);
+        let (theta, mu) = (fan.theta * u, fan.mu * u);
+        for a in 0..=n.min(fan.max_waiting) {
+            self.state(a, n - a, (a as f64 * theta, (n - a) as f64 * mu), terms);
         }
     }
 
-    /// ψ(a, b) at every node into the current row, from ψ(a − 1, b + 1) in
-    /// the previous row and ψ(a, b − 1) in this one, with the rates
-    /// `(aθu, bμu)`:
+    /// ψ(a, b) at every node, from ψ(a − 1, b + 1) on this level and
+    /// ψ(a, b − 1) on the one below, with the rates `(aθu, bμu)`:
     /// `ψ(a, b) = (aθu·ψ(a − 1, b + 1) + bμu·ψ(a, b − 1)) / (z_j + aθu + bμu)`.
     fn state(&mut self, a: usize, b: usize, (wait, service): (f64, f64), terms: usize) {
-        let row = |b: usize| b * terms..(b + 1) * terms;
-        if a + b == 0 {
-            self.cur_re[row(0)].fill(1.0);
-            self.cur_im[row(0)].fill(0.0);
-            return;
-        }
-        self.num_re.fill(0.0);
-        self.num_im.fill(0.0);
+        let nodes = |a: usize| a * terms..(a + 1) * terms;
+        zero(&mut self.num_re, terms);
+        zero(&mut self.num_im, terms);
         if a > 0 {
-            add_scaled(&mut self.num_re, wait, &self.prev_re[row(b + 1)]);
-            add_scaled(&mut self.num_im, wait, &self.prev_im[row(b + 1)]);
+            add_scaled(&mut self.num_re, wait, &self.this_re[nodes(a - 1)]);
+            add_scaled(&mut self.num_im, wait, &self.this_im[nodes(a - 1)]);
         }
         if b > 0 {
-            add_scaled(&mut self.num_re, service, &self.cur_re[row(b - 1)]);
-            add_scaled(&mut self.num_im, service, &self.cur_im[row(b - 1)]);
+            add_scaled(&mut self.num_re, service, &self.below_re[nodes(a)]);
+            add_scaled(&mut self.num_im, service, &self.below_im[nodes(a)]);
         }
         let real = 0.5 * EULER_A + wait + service;
-        let (re, im) = (&mut self.cur_re[row(b)], &mut self.cur_im[row(b)]);
-        divide_at_nodes((&self.num_re, &self.num_im), real, (re, im));
+        let out = (&mut self.this_re[nodes(a)], &mut self.this_im[nodes(a)]);
+        divide_at_nodes((&self.num_re, &self.num_im), real, out);
     }
+}
+
+/// `values` as `len` zeros.
+fn zero(values: &mut Vec<f64>, len: usize) {
+    values.clear();
+    values.resize(len, 0.0);
 }
 
 /// `out_j = num_j / (real + iπj)` at every node, by Smith's algorithm: it
@@ -1664,6 +1678,37 @@ mod tests {
                     "c={servers} k={k}: {mean} vs {integral}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn fan_outs_that_share_a_chain_match_fresh_ones_bit_for_bit() {
+        // The workspace goes on from the level the last fan-out reached
+        // (and starts afresh below it or for another visit or time); that
+        // must change no bit of any transform.
+        let visit = Visit {
+            p_wait: 0.6,
+            wait_rate_per_s: 80.0,
+            service_s: 0.004,
+            fan_out: 1,
+        };
+        let other = Visit { p_wait: 0.0, ..visit };
+        let terms = 45;
+        let mut shared = FanOutWork::default();
+        for (v, k, u) in [
+            (visit, 2, 0.01),
+            (visit, 3, 0.01),
+            (visit, 3, 0.01),
+            (visit, 2, 0.01),
+            (other, 4, 0.01),
+            (visit, 5, 0.02),
+        ] {
+            let (re, im) = shared.transform(&v.max_of(k), u, terms);
+            let mut fresh = FanOutWork::default();
+            let (want_re, want_im) = fresh.transform(&v.max_of(k), u, terms);
+            let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(re), bits(want_re), "k={k} u={u}");
+            assert_eq!(bits(im), bits(want_im), "k={k} u={u}");
         }
     }
 
