@@ -298,7 +298,10 @@ pub fn plan_stage_probe(inputs: &Inputs, stage: &Stage) -> Result<StagePlan, Inp
 /// server-side p99 known only against its target: `p99_response_s` is the
 /// target itself when `P(T > target) ≤ 1 %` and twice it otherwise, and
 /// the mean is `None`. Feasibility, `meets_slo` and every count are as in
-/// [`plan_stage_probe`].
+/// [`plan_stage_probe`], except that an infeasible stage is cut short at
+/// its first tier that does not fit: its later tiers are not sized, and
+/// its stage-level figures are zero (a ceiling test reads only that it
+/// fails).
 pub fn plan_stage_pass_fail(inputs: &Inputs, stage: &Stage) -> Result<StagePlan, InputError> {
     let shared = Shared {
         probe: true,
@@ -320,7 +323,8 @@ struct Shared {
     /// server-side p99, availability); no user p99.
     probe: bool,
     /// The server-side p99 only against its target, as in a search step,
-    /// with the rest of the plan in full ([`plan_stage_pass_fail`]).
+    /// with the rest of the plan in full ([`plan_stage_pass_fail`]); a
+    /// stage that does not fit stops at the first tier that does not.
     p99_pass_fail: bool,
 }
 
@@ -641,6 +645,9 @@ fn longest_wait(plan: &StagePlan, target_s: f64) -> Option<&TierPlan> {
 
 fn plan_stage_once(inputs: &Inputs, stage: &Stage, shared: &Shared, knobs: Knobs) -> Result<StagePlan, InputError> {
     let (ctx, tiers) = size_tiers(inputs, stage, shared, knobs)?;
+    if shared.p99_pass_fail && !tiers.iter().all(|t| t.feasible) {
+        return Ok(ctx.cut_short(tiers));
+    }
     Ok(ctx.finish(tiers))
 }
 
@@ -678,6 +685,10 @@ fn size_tiers<'a>(
         tiers.push(ctx.cache_tier(cache_tier)?);
     }
     for tier in stage.tiers.iter().filter(|t| t.kind != TierKind::Cache) {
+        // A pass/fail plan of a stage that does not fit reads nothing more.
+        if shared.p99_pass_fail && tiers.iter().any(|t: &TierPlan| !t.feasible) {
+            break;
+        }
         tiers.extend(ctx.tier(tier)?);
     }
     tiers.sort_by_key(|t| stage.tiers.iter().position(|m| m.name == t.name));

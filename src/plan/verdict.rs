@@ -67,6 +67,43 @@ impl StageContext<'_> {
         plan
     }
 
+    /// An infeasible pass/fail plan, cut short after the first tier that
+    /// does not fit ([`super::plan_stage_pass_fail`]): only its feasibility,
+    /// verdict and the tiers sized so far mean anything.
+    pub(super) fn cut_short(&self, tiers: Vec<TierPlan>) -> StagePlan {
+        StagePlan {
+            id: self.stage.id.clone(),
+            title: self.stage.title.clone(),
+            order: self.stage.order,
+            users: self.w().users,
+            dau: self.w().dau(),
+            peak_rate_per_s: self.rates.dynamic_per_s,
+            servers: tiers.iter().map(|t| t.servers).sum(),
+            mean_response_s: None,
+            p99_response_s: None,
+            user_p99_s: None,
+            usd_per_month: 0.0,
+            bill: Vec::new(),
+            usd_per_million_requests: None,
+            usd_per_dau_month: None,
+            availability: 0.0,
+            availability_parts: AvailabilityParts::default(),
+            downtime_min_per_month: 0.0,
+            spofs: Vec::new(),
+            bottleneck: bottleneck(&tiers),
+            cache_hit_ratio: None,
+            shards: self.shards,
+            feasible: false,
+            meets_slo: false,
+            recommended: false,
+            reason: String::new(),
+            sized_for: String::new(),
+            what_ifs: Vec::new(),
+            tiers,
+            data: DataFigures::default(),
+        }
+    }
+
     /// Tiers in series inside a DC, times the DC itself; D data centers
     /// each sized to take one failed DC's users, so the service is up while
     /// at most one is down ((D−1)-of-D; 1-of-2 for two). The database
