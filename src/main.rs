@@ -6,6 +6,10 @@ use scaleplan::cli;
 use std::io::Write;
 use std::process::ExitCode;
 
+/// See Cargo.toml: the plans allocate many small strings and vectors.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
     let cli = match cli::parse_from(std::env::args_os()) {
