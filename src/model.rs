@@ -126,6 +126,11 @@ pub struct Tier {
     /// Cache tiers with policy `ttl` or `ttl-reset`: the time to live, s.
     #[serde(default, deserialize_with = "optional_ttl")]
     pub ttl: Option<f64>,
+    /// Autoscaled farms: servers per data center kept above what each
+    /// hour's load needs, for the availability target. Set by the planner
+    /// (src/plan/spares.rs), never read from a model file.
+    #[serde(skip)]
+    pub spares: u64,
 }
 
 impl Tier {

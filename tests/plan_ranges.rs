@@ -60,7 +60,8 @@ fn degenerate_ranges_print_exactly_the_point_plan() {
     assert_eq!(ranged, point);
 }
 
-/// `--users 10M..40M`, 2,000 samples. The sample median of the users is
+/// `--users 10M..40M` (a range holding stages 4–9's ceiling) and
+/// `--users 1M..4M` (below every ceiling), 2,000 samples. The sample median of the users is
 /// the ⌈n/2⌉-th order statistic; its cumulative probability lies within
 /// 0.5 ± 3·√(0.25/n) with probability 0.997 (normal approximation to the
 /// binomial), so each stage's p50 cost lies between the point plans at the
@@ -71,9 +72,15 @@ fn degenerate_ranges_print_exactly_the_point_plan() {
 /// 1e-3 relative precision (φ ≤ 0.4, σ = 0.42: under 0.001 of probability).
 #[test]
 fn with_users_ranged_the_median_is_the_point_plan_and_the_share_is_below_the_ceiling() {
-    let (low, high, n) = (10e6_f64, 40e6_f64, 2000.0_f64);
-    let sampled = rows_of(&["plan", "--users", "10M..40M", "--samples", "2000"]);
     let ceilings = rows_of(&["ladder"]);
+    for (range, low, high) in [("10M..40M", 10e6, 40e6), ("1M..4M", 1e6, 4e6)] {
+        users_ranged_matches_point_plans_and_ceilings(range, low, high, &ceilings);
+    }
+}
+
+fn users_ranged_matches_point_plans_and_ceilings(range: &str, low: f64, high: f64, ceilings: &[Row]) {
+    let n = 2000.0_f64;
+    let sampled = rows_of(&["plan", "--users", range, "--samples", "2000"]);
     let (mu, sigma) = ((low.ln() + high.ln()) / 2.0, (high.ln() - low.ln()) / (2.0 * Z95));
     let users_at = |p: f64| (mu + sigma * standard_normal_quantile(p)).exp();
     let half_width = 3.0 * (0.25 / n).sqrt();
@@ -96,7 +103,10 @@ fn with_users_ranged_the_median_is_the_point_plan_and_the_share_is_below_the_cei
         }
         if let (Some(servers), true) = (optional(row, "servers_p50"), a.feasible && b.feasible) {
             let (lo, hi) = (a.servers.min(b.servers) as f64, a.servers.max(b.servers) as f64);
-            assert!(lo <= servers && servers <= hi, "{stage}: {lo} ≤ {servers} ≤ {hi}");
+            assert!(
+                lo <= servers && servers <= hi,
+                "{range} {stage}: {lo} ≤ {servers} ≤ {hi}"
+            );
         }
         let ceiling = ceilings.iter().find(|c| c["stage"] == stage).unwrap();
         let expected = match optional(ceiling, "ceiling_users") {
@@ -107,7 +117,7 @@ fn with_users_ranged_the_median_is_the_point_plan_and_the_share_is_below_the_cei
         let tolerance = 4.0 * (expected * (1.0 - expected) / n).sqrt() + 0.002;
         assert!(
             (got - expected).abs() <= tolerance,
-            "{stage}: p_meets_slo {got} vs {expected} ± {tolerance}"
+            "{range} {stage}: p_meets_slo {got} vs {expected} ± {tolerance}"
         );
     }
 }

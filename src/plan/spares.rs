@@ -6,8 +6,10 @@
 //! higher ones, so a stage would miss its availability target in narrow
 //! bands of users and meet it on both sides. A planner would add a spare.
 //! So when a feasible stage misses the target, and spare servers can reach
-//! it, the fixed-size web farm gets spares one at a time (one more server
-//! per data center each) until it is met. When the stage would miss the
+//! it, the web farm gets spares one at a time (one more server per data
+//! center each) until it is met: a fixed farm as a higher least count, an
+//! autoscaled farm as servers kept above each hour's count (billed every
+//! hour). When the stage would miss the
 //! target even if the web farm never failed (the data center, a managed
 //! part or a single server caps it), or three spares per data center fall
 //! short, the target is out of reach and the stage stays as sized: chasing
@@ -34,7 +36,7 @@ pub(super) fn chase_availability(
 ) -> Result<StagePlan, InputError> {
     let target = inputs.targets.availability;
     let candidates: Vec<usize> = (0..stage.tiers.len())
-        .filter(|&i| can_take_spares(stage, &stage.tiers[i]))
+        .filter(|&i| can_take_spares(&stage.tiers[i]))
         .collect();
     if !plan.feasible || plan.availability >= target || candidates.is_empty() {
         return Ok(plan);
@@ -74,25 +76,33 @@ pub(super) fn chase_availability(
     Ok(annotated(current, stage, &spares, target))
 }
 
-/// The web farm (or all-in-one farm) of fixed size: the tier whose spare
-/// count steps as the load grows. The database's copies follow the
-/// primary, cache and session farms keep two nodes and a failover margin,
-/// workers are off the path. An autoscaled farm gets none: it is billed
-/// for each hour's count, so a floor would bill the spare all night, and
-/// whether the autoscaler keeps one is its own policy; its stage reports
-/// the miss instead. One candidate per stage keeps the bill monotone in
-/// users: the count is the larger of what the load needs and the least
-/// count that meets the target, both of which only grow.
-fn can_take_spares(stage: &Stage, tier: &Tier) -> bool {
-    let autoscaled = stage.autoscale && tier.kind == TierKind::Web;
-    tier.scale == Scale::Out && matches!(tier.kind, TierKind::Web | TierKind::AllInOne) && !autoscaled
+/// The web farm (or all-in-one farm): the tier whose spare count steps as
+/// the load grows. The database's copies follow the primary, cache and
+/// session farms keep two nodes and a failover margin, workers are off the
+/// path. One candidate per stage keeps the bill monotone in users: the
+/// count is the larger of what the load needs and the least count that
+/// meets the target, both of which only grow.
+fn can_take_spares(tier: &Tier) -> bool {
+    tier.scale == Scale::Out && matches!(tier.kind, TierKind::Web | TierKind::AllInOne)
 }
 
-/// `stage` with each tier's least count per data center raised to the
-/// count `plan` gave its busiest data center plus its spares.
+/// An autoscaled web farm: its spares ride above each hour's count
+/// (`Tier::spares`), billed every hour, rather than a floor at the peak
+/// count, which would keep the peak's servers all night.
+fn autoscaled(stage: &Stage, tier: &Tier) -> bool {
+    stage.autoscale && tier.kind == TierKind::Web
+}
+
+/// `stage` with each fixed farm's least count per data center raised to
+/// the count `plan` gave its busiest data center plus its spares, and each
+/// autoscaled farm given its spares above every hour's count.
 fn with_spares(stage: &Stage, plan: &StagePlan, spares: &[u64]) -> Stage {
     let mut out = stage.clone();
     for (tier, &extra) in out.tiers.iter_mut().zip(spares).filter(|(_, &e)| e > 0) {
+        if autoscaled(stage, tier) {
+            tier.spares = extra;
+            continue;
+        }
         let busiest = plan
             .tiers
             .iter()
@@ -108,7 +118,12 @@ fn annotated(mut plan: StagePlan, stage: &Stage, spares: &[u64], target: f64) ->
     let mut added = Vec::new();
     for (tier, &extra) in stage.tiers.iter().zip(spares).filter(|(_, &e)| e > 0) {
         let noun = if extra == 1 { "spare" } else { "spares" };
-        added.push(format!("{} +{extra} {noun} per data center", tier.name));
+        let hourly = if autoscaled(stage, tier) {
+            " above each hour's count"
+        } else {
+            ""
+        };
+        added.push(format!("{} +{extra} {noun} per data center{hourly}", tier.name));
         if let Some(t) = plan.tiers.iter_mut().find(|t| t.name == tier.name) {
             t.binding = format!("availability {} (+{extra} {noun})", format_percent(target));
         }

@@ -442,16 +442,35 @@ impl StageContext<'_> {
 
     /// The web farm following the 24-hour profile: sized hour by hour for
     /// cost, at the peak hour for servers and latency.
+    ///
+    /// With `tier.spares`, each data center keeps that many servers above
+    /// each hour's count: billed every hour, and at the peak hour the
+    /// busiest data center's count plus the spares in every data center.
     pub(super) fn autoscaled_web(&self, tier: &Tier) -> Result<TierPlan, InputError> {
         let profile = demand::daily_profile(self.w().peak_factor);
+        let spares_per_hour = tier.spares * self.loads.len() as u64;
         let mut hourly_servers = 0.0;
         for multiplier in profile {
             let rates = self.rates.scaled(multiplier / self.w().peak_factor);
             let s = streams(tier.kind, self.w(), self.stage, &rates, self.hit_ratio);
-            hourly_servers += self.sized(tier, &s, None)?.servers as f64;
+            hourly_servers += (self.sized(tier, &s, None)?.servers + spares_per_hour) as f64;
         }
         let s = streams(tier.kind, self.w(), self.stage, &self.rates, self.hit_ratio);
-        self.sized(tier, &s, Some(hourly_servers / 24.0))
+        let mean = Some(hourly_servers / 24.0);
+        if tier.spares == 0 {
+            return self.sized(tier, &s, mean);
+        }
+        let busiest = self
+            .sized(tier, &s, None)?
+            .dc_servers
+            .into_iter()
+            .max()
+            .unwrap_or(tier.min);
+        let spared = Tier {
+            min: tier.min.max(busiest + tier.spares),
+            ..tier.clone()
+        };
+        self.sized(&spared, &s, mean)
     }
 
     /// Workers on the job stream: sized for the peak job rate, or for the

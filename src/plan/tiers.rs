@@ -340,6 +340,7 @@ mod tests {
             usl: None,
             policy: None,
             ttl: None,
+            spares: 0,
         }
     }
 
