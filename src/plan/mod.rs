@@ -15,7 +15,7 @@ mod paths;
 mod reshard;
 mod spares;
 mod stage_tiers;
-pub mod sticky;
+mod sticky;
 mod tiers;
 mod verdict;
 
@@ -511,7 +511,9 @@ struct Step {
 
 /// The stage sized at `knobs`, with only what the p99 search reads.
 fn search_step(inputs: &Inputs, stage: &Stage, shared: &Shared, knobs: Knobs) -> Result<Step, InputError> {
-    let (ctx, tiers) = size_tiers(inputs, stage, shared, knobs)?;
+    // Every tier, even past one that does not fit: the search reads the
+    // p99 of infeasible steps too.
+    let (ctx, tiers) = size_tiers(inputs, stage, shared, knobs, false)?;
     let busiest = tiers
         .iter()
         .filter(|t| on_request_path(t.kind))
@@ -644,7 +646,7 @@ fn longest_wait(plan: &StagePlan, target_s: f64) -> Option<&TierPlan> {
 }
 
 fn plan_stage_once(inputs: &Inputs, stage: &Stage, shared: &Shared, knobs: Knobs) -> Result<StagePlan, InputError> {
-    let (ctx, tiers) = size_tiers(inputs, stage, shared, knobs)?;
+    let (ctx, tiers) = size_tiers(inputs, stage, shared, knobs, shared.p99_pass_fail)?;
     if shared.p99_pass_fail && !tiers.iter().all(|t| t.feasible) {
         return Ok(ctx.cut_short(tiers));
     }
@@ -652,12 +654,14 @@ fn plan_stage_once(inputs: &Inputs, stage: &Stage, shared: &Shared, knobs: Knobs
 }
 
 /// Every tier of `stage` sized at `knobs`, in the stage's order, with the
-/// context the stage-level figures read.
+/// context the stage-level figures read; with `cut_short`, the tiers that
+/// hold the data first, and none after the first tier that does not fit.
 fn size_tiers<'a>(
     inputs: &'a Inputs<'a>,
     stage: &'a Stage,
     shared: &'a Shared,
     knobs: Knobs,
+    cut_short: bool,
 ) -> Result<(StageContext<'a>, Vec<TierPlan>), InputError> {
     let w = inputs.workload;
     let rates = Rates::peak(w);
@@ -684,9 +688,16 @@ fn size_tiers<'a>(
     if let Some(cache_tier) = stage.tier(TierKind::Cache) {
         tiers.push(ctx.cache_tier(cache_tier)?);
     }
-    for tier in stage.tiers.iter().filter(|t| t.kind != TierKind::Cache) {
+    let mut order: Vec<&Tier> = stage.tiers.iter().filter(|t| t.kind != TierKind::Cache).collect();
+    if cut_short {
+        // The tiers that hold the data first: they fail first as users
+        // grow, and no other tier feeds them (only the cache does, sized
+        // above), so the plan of a stage that fits is the same.
+        order.sort_by_key(|t| !t.kind.stores_data());
+    }
+    for tier in order {
         // A pass/fail plan of a stage that does not fit reads nothing more.
-        if shared.p99_pass_fail && tiers.iter().any(|t: &TierPlan| !t.feasible) {
+        if cut_short && tiers.iter().any(|t: &TierPlan| !t.feasible) {
             break;
         }
         tiers.extend(ctx.tier(tier)?);
@@ -992,13 +1003,14 @@ impl<'a> StageContext<'a> {
     /// for the p99 target: its `max-util` reads `p99 <target>`.
     fn knob_binding(&self, kind: TierKind, binding: Vec<String>) -> Vec<String> {
         let held = self.path_targets.max_util < self.inputs.targets.max_util;
-        if !(held && on_request_path(kind)) {
+        let by_max_util = |b: &String| b.starts_with("max-util ");
+        if !(held && on_request_path(kind) && binding.iter().any(by_max_util)) {
             return binding;
         }
         let knob = format!("p99 {}", crate::quantity::format_duration(self.inputs.targets.p99_s));
         binding
             .into_iter()
-            .map(|b| if b.starts_with("max-util ") { knob.clone() } else { b })
+            .map(|b| if by_max_util(&b) { knob.clone() } else { b })
             .collect()
     }
 
