@@ -15,7 +15,7 @@ mod paths;
 mod reshard;
 mod spares;
 mod stage_tiers;
-mod sticky;
+pub mod sticky;
 mod tiers;
 mod verdict;
 
