@@ -76,43 +76,7 @@ fn the_web_farm_gets_the_spare_its_availability_needs() {
 /// with a target that needs no spare (99.8 %).
 #[test]
 fn an_autoscaled_farm_keeps_its_spare_above_every_hours_count() {
-    let web = |availability: &str| {
-        let args = [
-            "plan",
-            "--users",
-            "500k",
-            "--web-cpu",
-            "22ms",
-            "--stage",
-            "stateless-web",
-            "--availability",
-            availability,
-            "--format",
-            "json",
-        ];
-        let (code, out, _) = common::scaleplan(&[&args[..], &["--level", "tier"]].concat());
-        assert_eq!(code, 0);
-        let tier = common::json_rows(&out)
-            .into_iter()
-            .find(|r| r["tier"] == "web")
-            .unwrap();
-        let (code, out, _) = common::scaleplan(&[&args[..], &["--level", "cost"]].concat());
-        assert_eq!(code, 0);
-        let line = common::json_rows(&out)
-            .into_iter()
-            .find(|r| r["tier"] == "web")
-            .unwrap();
-        (tier, number(&line, "quantity"))
-    };
-    let (spared, hours) = web("99.9%");
-    let (plain, plain_hours) = web("99.8%");
-    assert_eq!(
-        (plain["servers"].as_u64(), spared["servers"].as_u64()),
-        (Some(6), Some(7))
-    );
-    assert_eq!(spared["binding"], "availability 99.9% (+1 spare)");
-    assert!((hours - plain_hours - 730.0).abs() < 1e-6, "{hours} vs {plain_hours}");
-    let row = only_row(&[
+    let plan = [
         "plan",
         "--users",
         "500k",
@@ -120,7 +84,29 @@ fn an_autoscaled_farm_keeps_its_spare_above_every_hours_count() {
         "22ms",
         "--stage",
         "stateless-web",
-    ]);
+    ];
+    let web_row = |availability: &str, level: &str| {
+        let extra = ["--availability", availability, "--format", "json", "--level", level];
+        let (code, out, _) = common::scaleplan(&[&plan[..], &extra[..]].concat());
+        assert_eq!(code, 0);
+        common::json_rows(&out)
+            .into_iter()
+            .find(|r| r["tier"] == "web")
+            .unwrap()
+    };
+    let (spared, plain) = (web_row("99.9%", "tier"), web_row("99.8%", "tier"));
+    assert_eq!(
+        (plain["servers"].as_u64(), spared["servers"].as_u64()),
+        (Some(6), Some(7))
+    );
+    assert_eq!(spared["binding"], "availability 99.9% (+1 spare)");
+    let hours = |availability: &str| number(&web_row(availability, "cost"), "quantity");
+    let (spared_hours, plain_hours) = (hours("99.9%"), hours("99.8%"));
+    assert!(
+        (spared_hours - plain_hours - 730.0).abs() < 1e-6,
+        "{spared_hours} vs {plain_hours}"
+    );
+    let row = only_row(&plan);
     assert!(number(&row, "availability") >= 0.999, "{row:?}");
     assert!(row["sized_for"]
         .as_str()
