@@ -14,6 +14,7 @@ pub mod explain;
 pub mod fit;
 pub mod input;
 pub mod latency;
+pub mod memo;
 pub mod model;
 pub mod parallel;
 pub mod plan;

@@ -448,27 +448,15 @@ pub fn hottest_shard_share(layout: &Layout, shards: u64) -> Result<f64, ShardErr
 /// per-thread memo changes no answer.
 fn expected_share(layout: &Layout, shards: u64) -> f64 {
     thread_local! {
-        static MEMO: std::cell::RefCell<Vec<(ShareKey, f64)>> = const { std::cell::RefCell::new(Vec::new()) };
+        static MEMO: crate::memo::Memo<ShareKey, f64> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    let key = ShareKey::new(layout, shards);
-    // Newest first: a search asks again for the count it just tried.
-    if let Some(hit) = MEMO.with(|m| m.borrow().iter().rev().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
-        return hit;
-    }
-    let share = if shards == 1 {
-        1.0
-    } else {
+    crate::memo::remembered(&MEMO, SHARE_MEMO_LEN, ShareKey::new(layout, shards), || {
+        if shards == 1 {
+            return 1.0;
+        }
         let pop = Popularity::new(layout.keys, layout.zipf_s);
         max_share(&pop, shards as f64, layout.ring_vnodes(), false).0.min(1.0)
-    };
-    MEMO.with(|m| {
-        let mut m = m.borrow_mut();
-        if m.len() >= SHARE_MEMO_LEN {
-            m.clear();
-        }
-        m.push((key, share));
-    });
-    share
+    })
 }
 
 /// Shares one thread remembers before starting afresh.

@@ -350,22 +350,13 @@ impl Shared {
             zipf_s: w.zipf_s.to_bits(),
             items: items.to_bits(),
         };
-        if let Some(hit) = LRU_MEMO.with(|m| m.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
-            return Ok(hit);
-        }
-        let result = self
-            .popularity(w)?
-            .hit_ratio_items(Policy::Lru, items)
-            .map_err(|e| InputError::new(format!("cache model: {e}")))?;
-        let solved = (result.hit_ratio, result.characteristic_time_requests);
-        LRU_MEMO.with(|m| {
-            let mut m = m.borrow_mut();
-            if m.len() >= LRU_MEMO_LEN {
-                m.clear();
-            }
-            m.push((key, solved));
-        });
-        Ok(solved)
+        crate::memo::try_remembered(&LRU_MEMO, LRU_MEMO_LEN, key, || {
+            let result = self
+                .popularity(w)?
+                .hit_ratio_items(Policy::Lru, items)
+                .map_err(|e| InputError::new(format!("cache model: {e}")))?;
+            Ok((result.hit_ratio, result.characteristic_time_requests))
+        })
     }
 }
 
@@ -395,7 +386,7 @@ thread_local! {
     /// LRU hit ratios and characteristic times already solved on this
     /// thread, by popularity and capacity in items (stages with the same
     /// cache tier, and the p99 search's plans, ask for the same one).
-    static LRU_MEMO: RefCell<Vec<(LruKey, LruSolved)>> = const { RefCell::new(Vec::new()) };
+    static LRU_MEMO: crate::memo::Memo<LruKey, LruSolved> = const { RefCell::new(Vec::new()) };
 }
 
 /// An LRU hit ratio and its characteristic time in requests.
@@ -521,8 +512,7 @@ fn search_step(inputs: &Inputs, stage: &Stage, shared: &Shared, knobs: Knobs) ->
         .fold(0.0, f64::max);
     Ok(Step {
         feasible: tiers.iter().all(|t| t.feasible),
-        // The p99 meets its target exactly when P(T > target) ≤ 1 %.
-        meets: ctx.tail_at_target(&tiers).is_some_and(|tail| tail <= 0.01),
+        meets: ctx.meets_p99_target(&tiers) == Some(true),
         busiest,
     })
 }

@@ -916,24 +916,14 @@ thread_local! {
     /// Replica counts already sized on this thread: the stages of one plan
     /// that share a database, and the steps of a p99 search that leave
     /// its read path as it was, ask for the same one.
-    static REPLICA_MEMO: std::cell::RefCell<Vec<(Replication, ReplicaSizing)>> =
+    static REPLICA_MEMO: crate::memo::Memo<Replication, ReplicaSizing> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// [`size_replica_count`], remembered by its exact inputs (a pure function
 /// of them, so remembering changes no answer).
 fn replica_count_remembered(tier: &Replication) -> Result<ReplicaSizing, ReplicationError> {
-    let known = REPLICA_MEMO.with(|m| m.borrow().iter().find(|(k, _)| k == tier).map(|(_, v)| v.clone()));
-    if let Some(sizing) = known {
-        return Ok(sizing);
-    }
-    let sizing = size_replica_count(tier)?;
-    REPLICA_MEMO.with(|m| {
-        let mut m = m.borrow_mut();
-        if m.len() >= REPLICA_MEMO_LEN {
-            m.clear();
-        }
-        m.push((tier.clone(), sizing.clone()));
-    });
-    Ok(sizing)
+    crate::memo::try_remembered(&REPLICA_MEMO, REPLICA_MEMO_LEN, tier.clone(), || {
+        size_replica_count(tier)
+    })
 }

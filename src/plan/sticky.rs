@@ -26,22 +26,10 @@ pub fn hottest_share(users: f64, zipf_s: f64, servers: u64) -> f64 {
     // of the search, the k of k-of-n, the what-ifs): remember them. A pure
     // function of its inputs, so a per-thread memo changes no answer.
     thread_local! {
-        static MEMO: std::cell::RefCell<Vec<(ShareKey, f64)>> = const { std::cell::RefCell::new(Vec::new()) };
+        static MEMO: crate::memo::Memo<ShareKey, f64> = const { std::cell::RefCell::new(Vec::new()) };
     }
     let key = (users.to_bits(), zipf_s.to_bits(), servers);
-    // Newest first: a search asks again for the count it just tried.
-    if let Some(hit) = MEMO.with(|m| m.borrow().iter().rev().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
-        return hit;
-    }
-    let share = compute_hottest_share(users, zipf_s, servers);
-    MEMO.with(|m| {
-        let mut m = m.borrow_mut();
-        if m.len() >= 256 {
-            m.clear();
-        }
-        m.push((key, share));
-    });
-    share
+    crate::memo::remembered(&MEMO, 256, key, || compute_hottest_share(users, zipf_s, servers))
 }
 
 fn compute_hottest_share(users: f64, zipf_s: f64, servers: u64) -> f64 {
