@@ -135,6 +135,9 @@ proptest! {
     }
 }
 
+/// `scaleplan queue` at 2,000/s of 5 ms requests (10 Erlangs).
+const QUEUE_2000_5MS: [&str; 5] = ["queue", "--arrival-rate", "2000/s", "--service-time", "5ms"];
+
 #[test]
 fn a_p99_target_met_below_the_default_ceiling_names_max_util() {
     // 2 000/s of 5 ms: 10 Erlangs; 70 % needs 15 servers, whose p99 is 23 ms, far
@@ -146,30 +149,14 @@ fn a_p99_target_met_below_the_default_ceiling_names_max_util() {
         ("23.1ms", 16, "p99 23.1 ms"),
         ("23.2ms", 15, "max-util 70.0% + p99 23.2 ms"),
     ] {
-        let row = only_row(&[
-            "queue",
-            "--arrival-rate",
-            "2000/s",
-            "--service-time",
-            "5ms",
-            "--p99",
-            p99,
-        ]);
+        let row = only_row(&[&QUEUE_2000_5MS[..], &["--p99", p99]].concat());
         assert_eq!(row["servers"].as_u64(), Some(servers), "--p99 {p99}");
         assert_eq!(row["binding"].as_str(), Some(binding), "--p99 {p99}");
     }
     // Evaluating a given count names no binding.
-    let row = only_row(&[
-        "queue",
-        "--arrival-rate",
-        "2000/s",
-        "--service-time",
-        "5ms",
-        "--servers",
-        "20",
-    ]);
+    let row = only_row(&[&QUEUE_2000_5MS[..], &["--servers", "20"]].concat());
     assert!(row["binding"].is_null());
-    let (code, out, _) = scaleplan(&["queue", "--arrival-rate", "2000/s", "--service-time", "5ms"]);
+    let (code, out, _) = scaleplan(&QUEUE_2000_5MS);
     assert_eq!(code, 0);
     assert!(out.contains("│ binding") && out.contains("max-util 70.0%"), "{out}");
 }

@@ -151,29 +151,20 @@ fn the_same_seed_gives_the_same_bytes_on_one_thread_and_on_two() {
     let one = run("1");
     assert_eq!(one, run("2"));
     assert!(!one.is_empty());
-    let other_seed = scaleplan(&[
-        "plan",
-        "--users",
-        "1M..4M",
-        "--samples",
-        "300",
-        "--seed",
-        "8",
-        "--format",
-        "json",
-    ]);
-    let same_seed = scaleplan(&[
-        "plan",
-        "--users",
-        "1M..4M",
-        "--samples",
-        "300",
-        "--seed",
-        "7",
-        "--format",
-        "json",
-    ]);
-    assert_ne!(other_seed.1, same_seed.1, "the seed changes the samples");
+    let with_seed = |seed: &str| {
+        scaleplan(&[
+            "plan",
+            "--users",
+            "1M..4M",
+            "--samples",
+            "300",
+            "--seed",
+            seed,
+            "--format",
+            "json",
+        ])
+    };
+    assert_ne!(with_seed("8").1, with_seed("7").1, "the seed changes the samples");
 }
 
 #[test]
