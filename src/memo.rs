@@ -13,13 +13,13 @@ pub type Memo<K, V> = RefCell<Vec<(K, V)>>;
 /// `compute()` for `key`, remembered in `memo` (at most `capacity`
 /// answers); an error is returned and not remembered. Looks newest first:
 /// a search asks again for what it just tried.
-pub fn try_remembered<K: PartialEq, V: Clone, E>(
+pub fn try_remembered<K: PartialEq + Clone, V: Clone, E>(
     memo: &'static LocalKey<Memo<K, V>>,
     capacity: usize,
-    key: K,
+    key: &K,
     compute: impl FnOnce() -> Result<V, E>,
 ) -> Result<V, E> {
-    let known = memo.with(|m| m.borrow().iter().rev().find(|(k, _)| *k == key).map(|(_, v)| v.clone()));
+    let known = memo.with(|m| m.borrow().iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.clone()));
     if let Some(value) = known {
         return Ok(value);
     }
@@ -29,16 +29,16 @@ pub fn try_remembered<K: PartialEq, V: Clone, E>(
         if m.len() >= capacity {
             m.clear();
         }
-        m.push((key, value.clone()));
+        m.push((key.clone(), value.clone()));
     });
     Ok(value)
 }
 
 /// [`try_remembered`] for a computation that cannot fail.
-pub fn remembered<K: PartialEq, V: Clone>(
+pub fn remembered<K: PartialEq + Clone, V: Clone>(
     memo: &'static LocalKey<Memo<K, V>>,
     capacity: usize,
-    key: K,
+    key: &K,
     compute: impl FnOnce() -> V,
 ) -> V {
     match try_remembered(memo, capacity, key, || Ok::<_, Infallible>(compute())) {
@@ -61,7 +61,7 @@ mod tests {
     fn answers_are_computed_once_until_the_memo_is_full() {
         let calls = std::cell::Cell::new(0);
         let square = |n: u64| {
-            remembered(&SQUARES, 3, n, || {
+            remembered(&SQUARES, 3, &n, || {
                 calls.set(calls.get() + 1);
                 n * n
             })
@@ -79,7 +79,7 @@ mod tests {
         thread_local! {
             static HALVES: Memo<u64, u64> = const { RefCell::new(Vec::new()) };
         }
-        let half = |n: u64| try_remembered(&HALVES, 8, n, || if n.is_multiple_of(2) { Ok(n / 2) } else { Err(n) });
+        let half = |n: u64| try_remembered(&HALVES, 8, &n, || if n.is_multiple_of(2) { Ok(n / 2) } else { Err(n) });
         assert_eq!(half(3), Err(3));
         assert_eq!(half(4), Ok(2));
         assert_eq!(HALVES.with(|m| m.borrow().len()), 1);

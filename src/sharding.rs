@@ -450,7 +450,7 @@ fn expected_share(layout: &Layout, shards: u64) -> f64 {
     thread_local! {
         static MEMO: crate::memo::Memo<ShareKey, f64> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    crate::memo::remembered(&MEMO, SHARE_MEMO_LEN, ShareKey::new(layout, shards), || {
+    crate::memo::remembered(&MEMO, SHARE_MEMO_LEN, &ShareKey::new(layout, shards), || {
         if shards == 1 {
             return 1.0;
         }

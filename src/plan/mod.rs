@@ -350,7 +350,7 @@ impl Shared {
             zipf_s: w.zipf_s.to_bits(),
             items: items.to_bits(),
         };
-        crate::memo::try_remembered(&LRU_MEMO, LRU_MEMO_LEN, key, || {
+        crate::memo::try_remembered(&LRU_MEMO, LRU_MEMO_LEN, &key, || {
             let result = self
                 .popularity(w)?
                 .hit_ratio_items(Policy::Lru, items)

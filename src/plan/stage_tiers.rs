@@ -923,7 +923,5 @@ thread_local! {
 /// [`size_replica_count`], remembered by its exact inputs (a pure function
 /// of them, so remembering changes no answer).
 fn replica_count_remembered(tier: &Replication) -> Result<ReplicaSizing, ReplicationError> {
-    crate::memo::try_remembered(&REPLICA_MEMO, REPLICA_MEMO_LEN, tier.clone(), || {
-        size_replica_count(tier)
-    })
+    crate::memo::try_remembered(&REPLICA_MEMO, REPLICA_MEMO_LEN, tier, || size_replica_count(tier))
 }

@@ -29,7 +29,7 @@ pub fn hottest_share(users: f64, zipf_s: f64, servers: u64) -> f64 {
         static MEMO: crate::memo::Memo<ShareKey, f64> = const { std::cell::RefCell::new(Vec::new()) };
     }
     let key = (users.to_bits(), zipf_s.to_bits(), servers);
-    crate::memo::remembered(&MEMO, 256, key, || compute_hottest_share(users, zipf_s, servers))
+    crate::memo::remembered(&MEMO, 256, &key, || compute_hottest_share(users, zipf_s, servers))
 }
 
 fn compute_hottest_share(users: f64, zipf_s: f64, servers: u64) -> f64 {
