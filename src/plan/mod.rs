@@ -473,7 +473,13 @@ fn chase_p99(inputs: &Inputs, stage: &Stage, shared: &Shared) -> Result<Option<(
     let low = (P99_FLOOR_SHARE * targets.max_util * UTIL_GRID as f64).ceil().max(1.0) as u64;
     // Above `u_max` counts as missing: the base plan there already did.
     let above = (targets.max_util * UTIL_GRID as f64).floor() as u64 + 1;
-    let Some((low, true)) = highest_meeting(low, above, at)? else {
+    // A pass/fail plan fails whenever the target is out of reach: after a
+    // missing first try, the floor settles that in one step.
+    let order = match shared.p99_pass_fail {
+        true => FloorFirst::AfterTopMisses,
+        false => FloorFirst::Never,
+    };
+    let Some((low, true)) = highest_meeting(low, above, order, at)? else {
         return Ok(None);
     };
     // The plan kept, in full (the same sizing: a function of `low` alone).
@@ -548,11 +554,14 @@ enum Guess {
 fn highest_meeting(
     floor: u64,
     mut above: u64,
+    order: FloorFirst,
     at: impl Fn(u64) -> Result<Step, InputError>,
 ) -> Result<Option<(u64, bool)>, InputError> {
     let (mut low, mut low_step) = (floor, None);
     let mut next = (above - 1, Guess::Top);
     let mut sizings_missed = 0;
+    // The missing top's busiest utilization, while the floor is tried.
+    let mut resume = None;
     while above - low > 1 {
         let (i, how) = next;
         let step = at(i)?;
@@ -561,10 +570,15 @@ fn highest_meeting(
         }
         next = if step.meets {
             (low, low_step) = (i, Some(step));
-            match how {
-                Guess::Top | Guess::NextSizing => (low + 1, Guess::Check),
-                Guess::Check | Guess::Bisect | Guess::Floor => (low + (above - low) / 2, Guess::Bisect),
+            match (how, resume.take()) {
+                (Guess::Floor, Some(busiest)) => next_sizing(busiest, low, above),
+                (Guess::Top | Guess::NextSizing, _) => (low + 1, Guess::Check),
+                (Guess::Check | Guess::Bisect | Guess::Floor, _) => (low + (above - low) / 2, Guess::Bisect),
             }
+        } else if how == Guess::Top && order == FloorFirst::AfterTopMisses && low_step.is_none() {
+            above = i;
+            resume = Some(step.busiest);
+            (low, Guess::Floor)
         } else {
             above = i;
             sizings_missed += usize::from(how != Guess::Top);
@@ -583,6 +597,16 @@ fn highest_meeting(
         None => at(low)?,
     };
     Ok(low_step.meets.then_some((low, low_step.feasible)))
+}
+
+/// When [`highest_meeting`] tries its floor: last (a plan wants the edge,
+/// and usually finds it in a few steps from the top), or right after a
+/// missing top (a pass/fail plan: a target out of reach then fails in two
+/// steps instead of five). The edge found is the same.
+#[derive(Clone, Copy, PartialEq)]
+enum FloorFirst {
+    Never,
+    AfterTopMisses,
 }
 
 /// Misses below the first try before the search tries the floor and
@@ -1089,8 +1113,10 @@ mod tests {
             {
                 let at = synthetic(load, needed);
                 let scan = (floor..above).rev().find(|&i| at(i).unwrap().meets);
-                let found = highest_meeting(floor, above, &at).unwrap().map(|(i, _)| i);
-                assert_eq!(found, scan, "load {load:?}, needed {needed}");
+                for order in [FloorFirst::Never, FloorFirst::AfterTopMisses] {
+                    let found = highest_meeting(floor, above, order, &at).unwrap().map(|(i, _)| i);
+                    assert_eq!(found, scan, "load {load:?}, needed {needed}");
+                }
             }
         }
     }
@@ -1107,7 +1133,24 @@ mod tests {
             steps.set(steps.get() + 1);
             synthetic(load, at_top + 1)(i)
         };
-        assert!(highest_meeting(29, 2868, at).unwrap().is_some());
+        assert!(highest_meeting(29, 2868, FloorFirst::Never, at).unwrap().is_some());
         assert_eq!(steps.get(), 3);
+    }
+
+    /// A pass/fail search of a target out of reach: the top misses and
+    /// the floor misses, two steps (the plan's search takes five: the top,
+    /// three next sizings and the floor).
+    #[test]
+    fn out_of_reach_fails_in_two_steps_when_the_floor_comes_first() {
+        let load = [40.0, 1.0];
+        for (order, want) in [(FloorFirst::AfterTopMisses, 2), (FloorFirst::Never, 5)] {
+            let steps = std::cell::Cell::new(0);
+            let at = |i| {
+                steps.set(steps.get() + 1);
+                synthetic(load, u64::MAX)(i)
+            };
+            assert!(highest_meeting(29, 2868, order, at).unwrap().is_none());
+            assert_eq!(steps.get(), want);
+        }
     }
 }
