@@ -37,7 +37,35 @@ pub struct Cli {
 /// The command line as clap sees it, with every numeric flag's help
 /// carrying its unit rule and range (from [`crate::ranges::FLAGS`]).
 pub fn command() -> clap::Command {
-    ranged::with_ranges(Cli::command())
+    ranged::with_ranges(Cli::command()).mut_subcommand("sweep", without_ranges)
+}
+
+/// `sweep` shares the workload and target flags of `plan` but takes single
+/// values (its --users is what it varies): its help does not offer ranges.
+fn without_ranges(mut cmd: clap::Command) -> clap::Command {
+    let ids: Vec<clap::Id> = cmd.get_arguments().map(|a| a.get_id().clone()).collect();
+    for id in ids {
+        cmd = cmd.mut_arg(id, |arg| {
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            arg.help(strip_range_example(&help))
+        });
+    }
+    cmd
+}
+
+/// A flag's help without its range example: "CPU time …: `20ms`, or a
+/// range `15ms..30ms` [built-in: 20ms]" reads "CPU time …: `20ms`
+/// [built-in: 20ms]".
+fn strip_range_example(help: &str) -> String {
+    const OFFER: &str = ", or a range `";
+    match help.find(OFFER) {
+        Some(start) => {
+            let rest = &help[start + OFFER.len()..];
+            let end = rest.find('`').map_or(help.len(), |i| start + OFFER.len() + i + 1);
+            format!("{}{}", &help[..start], &help[end..])
+        }
+        None => help.to_string(),
+    }
 }
 
 /// Parses a command line (the program name first).

@@ -195,3 +195,22 @@ fn range_user_counts_are_round_integers() {
     sorted.dedup();
     assert_eq!(sorted, users, "each count once");
 }
+
+/// `sweep` refuses ranged workload and target flags, so its help offers
+/// none (it shares those flags with `plan`, whose help does), and the flag
+/// it refuses names the commands that take ranges.
+#[test]
+fn sweep_help_offers_no_ranges_and_the_refusal_says_where_they_work() {
+    let (code, sweep_help, _) = scaleplan(&["sweep", "--help"]);
+    assert_eq!(code, 0);
+    assert!(!sweep_help.contains("or a range"), "{sweep_help}");
+    assert!(sweep_help.contains("CPU time of a dynamic request on a web server: `20ms` [built-in: 20ms]"));
+    let (_, plan_help, _) = scaleplan(&["plan", "--help"]);
+    assert!(plan_help.contains("or a range `15ms..30ms`"), "{plan_help}");
+    let (code, _, err) = scaleplan(&["sweep", "--web-cpu", "15ms..30ms"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--web-cpu") && err.contains("a range works in plan, ladder and sensitivity"),
+        "{err}"
+    );
+}
