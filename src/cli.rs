@@ -37,7 +37,14 @@ pub struct Cli {
 /// The command line as clap sees it, with every numeric flag's help
 /// carrying its unit rule and range (from [`crate::ranges::FLAGS`]).
 pub fn command() -> clap::Command {
-    ranged::with_ranges(Cli::command()).mut_subcommand("sweep", without_ranges)
+    let cmd = ranged::with_ranges(Cli::command());
+    // Every subcommand in turn, so that they keep their order (clap puts a
+    // changed subcommand last).
+    let names: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_string()).collect();
+    names.into_iter().fold(cmd, |cmd, name| match name.as_str() {
+        "sweep" => cmd.mut_subcommand(name, without_ranges),
+        _ => cmd.mut_subcommand(name, |same| same),
+    })
 }
 
 /// `sweep` shares the workload and target flags of `plan` but takes single

@@ -187,3 +187,22 @@ fn plan_carries_the_same_ceiling_as_ladder() {
         assert_eq!(p["ceiling_reason"], l["ceiling_reason"]);
     }
 }
+
+/// A ceiling still met at the top of the search (10B users) is a lower
+/// bound: `plan`'s table and the sampled ladder's say "10.0B or more", as
+/// the point ladder does, while the JSON keeps the number.
+#[test]
+fn a_ceiling_at_the_top_of_the_search_reads_as_a_lower_bound() {
+    let (code, table, err) = scaleplan(&["plan"]);
+    assert_eq!(code, 0, "{err}");
+    let row = table.lines().find(|l| l.contains("│ sharding")).unwrap();
+    assert!(row.contains("10.0B or more"), "{table}");
+    assert_eq!(table.matches("or more").count(), 1, "{table}");
+    let (_, json, _) = scaleplan(&["plan", "--stage", "sharding", "--format", "json"]);
+    let rows: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows[0]["ceiling_users"], 10_000_000_000u64);
+    let (code, bands, err) = scaleplan(&["ladder", "--web-cpu", "15ms..30ms", "--samples", "20"]);
+    assert_eq!(code, 0, "{err}");
+    let row = bands.lines().find(|l| l.contains("sharding")).unwrap();
+    assert_eq!(row.matches("10.0B or more").count(), 2, "{bands}");
+}

@@ -189,7 +189,13 @@ fn band_record(b: &CeilingBands) -> Record {
 }
 
 fn band_table_record(r: &Record) -> Record {
-    let cell = |stem: &str| band_cell(r, stem);
+    // Every sample still meeting the test at the top of the search: a
+    // lower bound, in words as in the point ladder.
+    let top = format_count(crate::ceiling::MAX_USERS);
+    let cell = |stem: &str| match band_cell(r, stem) {
+        c if c == top => format!("{c} or more"),
+        c => c,
+    };
     let never = r.get("p_never_meets_targets").cloned();
     let mut out = Record::new()
         .text("stage", r.get("stage").map_or(String::new(), text_of))

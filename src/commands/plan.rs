@@ -89,10 +89,15 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
     // A search that fails is an error here as in `ladder` and `sweep`:
     // the same input gets the same answer from every command.
     let found = ceilings(&inputs, &shown)?;
-    let stage_records = plans
+    let stage_records: Vec<Record> = plans
         .iter()
         .enumerate()
         .map(|(i, p)| stage_record(p, found.get(i).ok_or_else(|| InputError::new("no ceiling"))))
+        .collect();
+    let table_records = stage_records
+        .iter()
+        .zip(&found)
+        .map(|(r, c)| beyond_range_in_words(r.clone(), c))
         .collect();
     let view = TableView {
         columns: STAGE_COLUMNS.to_vec(),
@@ -104,12 +109,24 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
         _ => Vec::new(),
     };
     Ok(PlanOutput {
-        table_records: None,
+        table_records: Some(table_records),
         records: stage_records,
         view,
         below,
         explanation,
     })
+}
+
+/// A ceiling still met at the top of the search reads "10.0B or more" in
+/// the table (as in `ladder`), not as a ceiling found at 10B; the record
+/// keeps the number, and its `ceiling_reason` says so.
+fn beyond_range_in_words(mut record: Record, ceiling: &StageCeiling) -> Record {
+    if ceiling.targets.beyond_range() {
+        if let Some(field) = record.fields.iter_mut().find(|f| f.name == "ceiling_users") {
+            field.value = crate::report::Value::Text(format!("{} or more", format_count(crate::ceiling::MAX_USERS)));
+        }
+    }
+    record
 }
 
 /// The derivation of each stage shown.
