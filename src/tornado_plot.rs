@@ -34,6 +34,9 @@ pub struct Tornado {
     pub base: f64,
     /// Already ranked, widest swing first.
     pub bars: Vec<TornadoBar>,
+    /// Inputs with no bar, each with why (an end with no value), written
+    /// one a line under the axis so that the picture never hides them.
+    pub left_out: Vec<String>,
 }
 
 /// Picture width in pixels; the height grows by a row per bar.
@@ -63,9 +66,17 @@ const BASE_INK: RGBColor = RGBColor(60, 60, 60);
 pub const LOW_LEGEND: &str = "input at its low end";
 pub const HIGH_LEGEND: &str = "at its high end";
 
-/// Picture height for `bars` bars.
+/// Picture height for `bars` bars (and no inputs left out).
 pub fn height_px(bars: usize) -> u32 {
     TOP_PX + ROW_PX * bars as u32 + AXIS_PX
+}
+
+/// One line under the axis per input left out.
+pub const NOTE_PX: u32 = 22;
+
+/// Picture height for `t`: its bars, and a line per input left out.
+fn picture_height_px(t: &Tornado) -> u32 {
+    height_px(t.bars.len()) + NOTE_PX * t.left_out.len() as u32
 }
 
 /// The SVG text of the chart.
@@ -79,6 +90,8 @@ pub fn height_px(bars: usize) -> u32 {
 /// `input low_label..high_label`, and its end values are written beside
 /// it.
 ///
+/// Inputs in `left_out` are written one a line under the axis.
+///
 /// Edges: a bar with `at_low == at_high` is a thin mark at its value;
 /// all values equal widen the axis around them. No bars, or a value that
 /// is not finite, is an error (naming the input).
@@ -87,7 +100,7 @@ pub fn tornado_svg(t: &Tornado) -> Result<String, PlotError> {
     let units = Units::of(&t.value_label);
     let (lo, hi) = value_range(t);
     let label_px = label_column_px(&t.bars);
-    let height = height_px(t.bars.len());
+    let height = picture_height_px(t);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH_PX, height)).into_drawing_area();
@@ -103,6 +116,7 @@ pub fn tornado_svg(t: &Tornado) -> Result<String, PlotError> {
             draw_end_values(&root, bar, &|v| px(v, row), units)?;
         }
         draw_base(&root, t, px(t.base, rows), px(t.base, 0.0), units)?;
+        draw_left_out(&root, t)?;
         root.present().map_err(drawing)?;
     }
     Ok(svg)
@@ -270,7 +284,7 @@ fn axes<'a, 'b>(
     };
     let mut chart = ChartBuilder::on(root)
         .margin_top(TOP_PX)
-        .margin_bottom(MARGIN_PX)
+        .margin_bottom(MARGIN_PX + NOTE_PX * t.left_out.len() as u32)
         .margin_left(MARGIN_PX)
         .margin_right(MARGIN_PX * 3)
         .x_label_area_size(AXIS_PX - MARGIN_PX)
@@ -399,6 +413,24 @@ fn draw_end_values(
     at(right, 5, HPos::Left)
 }
 
+/// The inputs with no bar, one a line under the axis title.
+fn draw_left_out(root: &DrawingArea<SVGBackend, Shift>, t: &Tornado) -> Result<(), PlotError> {
+    // Below the axis title, which ends a margin above `height_px`.
+    let top = (height_px(t.bars.len()) - MARGIN_PX) as i32;
+    for (i, line) in t.left_out.iter().enumerate() {
+        root.draw(&Text::new(
+            line.clone(),
+            (MARGIN_PX as i32, top + NOTE_PX as i32 * i as i32 + NOTE_PX as i32 / 2),
+            (FONT, 14)
+                .into_font()
+                .color(&INK)
+                .pos(Pos::new(HPos::Left, VPos::Center)),
+        ))
+        .map_err(drawing)?;
+    }
+    Ok(())
+}
+
 /// The vertical line at the base value, labelled above the bars.
 fn draw_base(
     root: &DrawingArea<SVGBackend, Shift>,
@@ -478,6 +510,7 @@ mod tests {
             value_label: "v".into(),
             base: 0.0,
             bars: vec![bar],
+            left_out: Vec::new(),
         };
         let (lo, hi) = value_range(&t);
         assert!(lo < 0.0 && hi > 0.0);

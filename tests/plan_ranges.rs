@@ -320,3 +320,30 @@ fn sensitivity_without_a_drawable_bar_keeps_its_table() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("no chart written") && out.contains("--users"), "{out}");
 }
+
+/// The tornado draws the inputs that carry the load at both ends and names
+/// the others under its axis: 30M users is past db-replication's ceiling
+/// (24.7M), so users has no cost at its high end and no bar.
+#[test]
+fn sensitivity_names_the_input_it_cannot_draw() {
+    let svg = temp_file("partial.svg", "");
+    let (code, out, err) = scaleplan(&[
+        "sensitivity",
+        "--users",
+        "1M..30M",
+        "--web-cpu",
+        "20ms..40ms",
+        "--stage",
+        "db-replication",
+        "--plot",
+        &svg,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("no chart written"), "{out}");
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(drawn.contains("--web-cpu 20ms..40ms"), "the web CPU bar is drawn");
+    assert!(
+        drawn.contains("not drawn: --users 1M..30M (the stage cannot carry the load at its high end"),
+        "{drawn}"
+    );
+}

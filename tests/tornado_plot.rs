@@ -23,6 +23,7 @@ fn cost_tornado(bars: Vec<TornadoBar>) -> Tornado {
         value_label: "monthly cost (USD)".into(),
         base: 12_000.0,
         bars,
+        left_out: Vec::new(),
     }
 }
 
@@ -218,6 +219,7 @@ fn edges_one_bar_a_zero_swing_and_all_values_equal() {
         value_label: "users served".into(),
         base: 1e7,
         bars: vec![bar("a", "1", "2", 1e7, 1e7), bar("b", "1", "2", 1e7, 1e7)],
+        left_out: Vec::new(),
     };
     let svg = tornado_svg(&flat).unwrap();
     let doc = Document::parse(&svg).unwrap();
@@ -249,4 +251,19 @@ fn values_not_finite_are_refused_naming_the_input() {
     t.bars.clear();
     t.base = 1.0;
     assert!(tornado_svg(&t).is_err());
+}
+
+/// An input with no bar (an end where the stage cannot carry the load) is
+/// written under the axis, and the picture grows a line for it.
+#[test]
+fn inputs_left_out_are_written_under_the_axis() {
+    let mut t = five();
+    let note = "not drawn: users 1M..30M (cannot carry the load at its high end)";
+    t.left_out = vec![note.to_string()];
+    let svg = tornado_svg(&t).unwrap();
+    let doc = Document::parse(&svg).unwrap();
+    assert!(texts(&doc).iter().any(|x| x == note), "{:?}", texts(&doc));
+    let height: u32 = doc.root_element().attribute("height").unwrap().parse().unwrap();
+    assert_eq!(height, height_px(5) + scaleplan::tornado_plot::NOTE_PX);
+    assert_eq!(bars(&doc).len(), 5);
 }

@@ -253,8 +253,27 @@ fn record(rank: usize, stage: &Stage, s: &Swing) -> Record {
         .opt_float("rank_correlation_with_cost", Unit::Plain, s.rank_correlation)
 }
 
-/// The cost tornado: one bar per input whose both ends carry the load.
+/// The cost tornado: one bar per input whose both ends carry the load; the
+/// others are named under the axis (with the end that cannot).
 fn tornado(stage: &Stage, base: &StagePlan, swings: &[Swing]) -> Tornado {
+    let left_out = swings
+        .iter()
+        .filter_map(|s| {
+            let u = &s.input;
+            let ends = match (s.usd_at_low, s.usd_at_high) {
+                (Some(_), Some(_)) => return None,
+                (None, Some(_)) => "its low end",
+                (Some(_), None) => "its high end",
+                (None, None) => "either end",
+            };
+            Some(format!(
+                "not drawn: {} {}..{} (the stage cannot carry the load at {ends}, so it has no cost there)",
+                u.name,
+                write_value(u, u.spread.low),
+                write_value(u, u.spread.high)
+            ))
+        })
+        .collect();
     let bars = swings
         .iter()
         .filter_map(|s| {
@@ -273,5 +292,6 @@ fn tornado(stage: &Stage, base: &StagePlan, swings: &[Swing]) -> Tornado {
         value_label: "monthly cost (USD)".to_string(),
         base: base.usd_per_month,
         bars,
+        left_out,
     }
 }
