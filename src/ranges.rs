@@ -101,11 +101,12 @@ const BYTE_UNITS: [(f64, &str); 6] = [
     (1.0, "B"),
 ];
 
-/// `value` in the largest unit it fills at least once: `1G`, `2.5kB`;
-/// below 10 000 of the base unit, plainly (`4096`, `512B`).
+/// `value` in the largest unit it fills at least once: `1G`, `2.5kB`,
+/// `8kB`; below 10 000 of the base unit and not whole thousands, plainly
+/// (`4096`, `512B`, `1500`).
 fn scaled(value: f64, units: &[(f64, &str)]) -> String {
     let (_, base) = units[units.len() - 1];
-    if value < 1e4 {
+    if value < 1e4 && (value < 1e3 || value % 1e3 != 0.0) {
         return format!("{}{}", short(value), if value == 0.0 { "" } else { base });
     }
     let (scale, unit) = units
@@ -587,6 +588,27 @@ mod tests {
                     assert!(range.min < range.max, "{}", input.name);
                 }
             }
+        }
+    }
+
+    /// Whole thousands take their unit (a range `8KB..32KB` is echoed as
+    /// `8kB..32kB`, not `8000B..32kB`); other values under 10 000 stay
+    /// plain; every text parses back to its value.
+    #[test]
+    fn whole_thousands_take_their_unit() {
+        let cases = [
+            (Kind::Bytes, 8000.0, "8kB"),
+            (Kind::Bytes, 32_000.0, "32kB"),
+            (Kind::Bytes, 4096.0, "4096B"),
+            (Kind::Bytes, 1500.0, "1500B"),
+            (Kind::Bytes, 512.0, "512B"),
+            (Kind::Count, 1000.0, "1k"),
+            (Kind::Count, 9999.0, "9999"),
+            (Kind::Rate, 2000.0, "2k/s"),
+        ];
+        for (kind, value, text) in cases {
+            assert_eq!(kind.write(value), text);
+            assert_eq!(kind.parse(text).unwrap(), value, "{text}");
         }
     }
 
