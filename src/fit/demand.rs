@@ -26,6 +26,20 @@ const CV_TOLERANCE: f64 = 1e-7;
 /// Origins listed in a note before "…".
 const LISTED_ORIGINS: usize = 5;
 
+/// Columns of a `fit demand` file (CSV, or the series of a Prometheus
+/// export): required, then optional (latencies).
+pub const DEMAND_REQUIRED: [&str; 4] = ["tier", "cores", "throughput_per_s", "utilization"];
+pub const DEMAND_OPTIONAL: [&str; 3] = ["mean_response_s", "p50_response_s", "p99_response_s"];
+
+/// What a `fit demand` file holds, whichever its format: the windows, and
+/// per tier what was left out while reading.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Measurements {
+    pub windows: Vec<Window>,
+    /// `(tier, sentence)`.
+    pub notes: Vec<(String, String)>,
+}
+
 /// One time window of one tier.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Window {

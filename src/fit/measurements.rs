@@ -7,27 +7,15 @@
 //! comment line; cells are trimmed; numbers are plain SI values (seconds,
 //! per second, fractions), as the column names say.
 
-use super::demand::{Window, MIN_FIT_WINDOWS};
+use super::demand::{Measurements, Window, DEMAND_OPTIONAL, DEMAND_REQUIRED, MIN_FIT_WINDOWS};
 use super::prometheus;
 use super::usl::MIN_DISTINCT_CONCURRENCIES;
 use crate::error::InputError;
 
-/// Columns of `fit demand`: required, then optional (latencies).
-pub const DEMAND_REQUIRED: [&str; 4] = ["tier", "cores", "throughput_per_s", "utilization"];
-pub const DEMAND_OPTIONAL: [&str; 3] = ["mean_response_s", "p50_response_s", "p99_response_s"];
 /// Columns of `fit usl`.
 pub const USL_REQUIRED: [&str; 2] = ["concurrency", "throughput_per_s"];
 /// Columns accepted anywhere and ignored (they name the window).
 const IGNORED: [&str; 2] = ["timestamp", "time"];
-
-/// What a `fit demand` file holds: the windows, and per tier what was
-/// left out while reading.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Measurements {
-    pub windows: Vec<Window>,
-    /// `(tier, sentence)`.
-    pub notes: Vec<(String, String)>,
-}
 
 /// One load-test measurement.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -17,8 +17,7 @@
 //! Errors carry the line and column in the file (serde_json's position
 //! where the offending value ends).
 
-use super::demand::Window;
-use super::measurements::{Measurements, DEMAND_OPTIONAL, DEMAND_REQUIRED};
+use super::demand::{Measurements, Window, DEMAND_OPTIONAL, DEMAND_REQUIRED};
 use crate::error::InputError;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
