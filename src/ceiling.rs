@@ -34,6 +34,16 @@ pub const MIN_USERS: f64 = 1.0;
 /// The largest user count searched: a stage that still passes here has no
 /// ceiling in range, and `MAX_USERS` is a lower bound on it.
 pub const MAX_USERS: f64 = 1e10;
+/// A ceiling in users as tables write it: `24.7M`, and `10.0B or more` at
+/// `MAX_USERS` (a lower bound, not a ceiling found there).
+pub fn ceiling_text(users: f64) -> String {
+    let count = crate::quantity::format_count(users);
+    match users >= MAX_USERS {
+        true => format!("{count} or more"),
+        false => count,
+    }
+}
+
 /// The search stops when the bracket is this narrow relative to users (or
 /// one user wide).
 pub const RELATIVE_PRECISION: f64 = 1e-3;

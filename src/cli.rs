@@ -53,8 +53,16 @@ fn without_ranges(mut cmd: clap::Command) -> clap::Command {
     let ids: Vec<clap::Id> = cmd.get_arguments().map(|a| a.get_id().clone()).collect();
     for id in ids {
         cmd = cmd.mut_arg(id, |arg| {
-            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
-            arg.help(strip_range_example(&help))
+            let help = arg.get_help().map(|h| strip_range_example(&h.to_string()));
+            let long_help = arg.get_long_help().map(|h| strip_range_example(&h.to_string()));
+            let arg = match help {
+                Some(h) => arg.help(h),
+                None => arg,
+            };
+            match long_help {
+                Some(h) => arg.long_help(h),
+                None => arg,
+            }
         });
     }
     cmd

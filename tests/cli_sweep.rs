@@ -214,3 +214,24 @@ fn sweep_help_offers_no_ranges_and_the_refusal_says_where_they_work() {
         "{err}"
     );
 }
+
+/// Editing sweep's help keeps the subcommands in their declared order.
+#[test]
+fn subcommands_keep_their_order() {
+    let (_, help, _) = scaleplan(&["--help"]);
+    let at = |name: &str| {
+        help.find(&format!("\n  {name} "))
+            .unwrap_or_else(|| panic!("{name}:\n{help}"))
+    };
+    let order = [
+        "plan",
+        "ladder",
+        "sweep",
+        "sensitivity",
+        "models",
+        "defaults",
+        "queue",
+        "fit",
+    ];
+    assert!(order.windows(2).all(|w| at(w[0]) < at(w[1])), "{help}");
+}

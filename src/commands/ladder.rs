@@ -189,12 +189,12 @@ fn band_record(b: &CeilingBands) -> Record {
 }
 
 fn band_table_record(r: &Record) -> Record {
-    // Every sample still meeting the test at the top of the search: a
-    // lower bound, in words as in the point ladder.
-    let top = format_count(crate::ceiling::MAX_USERS);
-    let cell = |stem: &str| match band_cell(r, stem) {
-        c if c == top => format!("{c} or more"),
-        c => c,
+    // p10, p50 and p90 all at the top of the search (at least 90% of the
+    // samples still meet the test there): a lower bound, in words as in
+    // the point ladder.
+    let cell = |stem: &str| match all_at_top(r, stem) {
+        true => format!("{} or more", band_cell(r, stem)),
+        false => band_cell(r, stem),
     };
     let never = r.get("p_never_meets_targets").cloned();
     let mut out = Record::new()
@@ -209,6 +209,14 @@ fn band_table_record(r: &Record) -> Record {
         });
     }
     out
+}
+
+/// Whether `{stem}_p10`, `_p50` and `_p90` are all at the search's top.
+fn all_at_top(r: &Record, stem: &str) -> bool {
+    ["_p10", "_p50", "_p90"].iter().all(|suffix| {
+        let field = r.fields.iter().find(|f| f.name.strip_prefix(stem) == Some(suffix));
+        matches!(field.map(|f| &f.value), Some(crate::report::Value::Int(v)) if *v as f64 >= crate::ceiling::MAX_USERS)
+    })
 }
 
 fn text_of(v: &crate::report::Value) -> String {

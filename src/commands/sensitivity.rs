@@ -91,10 +91,13 @@ pub fn run(args: &SensitivityArgs) -> Result<SensitivityOutput, InputError> {
     }
     let title = format!(
         "{}: each input alone from its low to its high end, the others at their medians \
-         (cost {}, ceiling {} users there); ranked by the cost swing{drawn}",
+         (cost {}, {}); ranked by the cost swing{drawn}",
         stage.id,
         figure(base.feasible.then_some(base.usd_per_month), format_usd),
-        figure(base_ceiling, format_count),
+        base_ceiling.map_or("never within targets there".to_string(), |u| format!(
+            "ceiling {} there",
+            ceiling_in_users(u)
+        )),
     );
     Ok(SensitivityOutput {
         records: swings
@@ -108,6 +111,14 @@ pub fn run(args: &SensitivityArgs) -> Result<SensitivityOutput, InputError> {
             drop_order: DROP_ORDER.to_vec(),
         },
     })
+}
+
+/// `24.7M users`, or `10.0B users or more` at the top of the search.
+fn ceiling_in_users(users: f64) -> String {
+    match users >= crate::ceiling::MAX_USERS {
+        true => format!("{} users or more", format_count(users)),
+        false => format!("{} users", format_count(users)),
+    }
 }
 
 fn figure(value: Option<f64>, format: fn(f64) -> String) -> String {

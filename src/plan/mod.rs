@@ -550,7 +550,10 @@ enum Guess {
 /// [`MAX_SIZINGS_MISSED`] such guesses have missed, and after a meet at a
 /// bisection or check step, it bisects: at most a few steps more than a
 /// bisection, and three steps when one more server on the busiest tier
-/// meets the target.
+/// meets the target. With [`FloorFirst::AfterTopMisses`] the floor is
+/// tried right after a missing first try (a miss there ends the search),
+/// and the guesses then go on as after that miss; the point found is the
+/// same.
 fn highest_meeting(
     floor: u64,
     mut above: u64,
@@ -591,7 +594,7 @@ fn highest_meeting(
             }
         };
     }
-    // The floor is tried last, only when no step above it met.
+    // The floor, unless a step already tried it or one above it met.
     let low_step = match low_step {
         Some(step) => step,
         None => at(low)?,
@@ -602,7 +605,7 @@ fn highest_meeting(
 /// When [`highest_meeting`] tries its floor: last (a plan wants the edge,
 /// and usually finds it in a few steps from the top), or right after a
 /// missing top (a pass/fail plan: a target out of reach then fails in two
-/// steps instead of five). The edge found is the same.
+/// steps instead of up to five). The edge found is the same.
 #[derive(Clone, Copy, PartialEq)]
 enum FloorFirst {
     Never,
@@ -1088,11 +1091,18 @@ mod tests {
     /// A synthetic stage: request-path servers `n = ⌈load/u⌉` on each of
     /// two tiers, meeting the p99 from `needed` servers on the first.
     fn synthetic(load: [f64; 2], needed: u64) -> impl Fn(u64) -> Result<Step, InputError> {
+        capped(load, needed, u64::MAX)
+    }
+
+    /// As [`synthetic`], infeasible above `cap` servers on the first tier
+    /// (as a scale-up tier past its largest instance: feasible only from
+    /// some utilization up).
+    fn capped(load: [f64; 2], needed: u64, cap: u64) -> impl Fn(u64) -> Result<Step, InputError> {
         move |i| {
             let u = grid_util(i);
             let servers = load.map(|l| (l / u).ceil().max(1.0));
             Ok(Step {
-                feasible: true,
+                feasible: servers[0] as u64 <= cap,
                 meets: servers[0] as u64 >= needed,
                 busiest: (load[0] / servers[0]).max(load[1] / servers[1]),
             })
@@ -1104,18 +1114,26 @@ mod tests {
     /// the top and the edge (from one server more to hundreds).
     #[test]
     fn the_search_finds_the_scans_edge() {
-        let (floor, above) = (29, 2868);
-        for load in [[5.0, 3.0], [40.0, 1.0], [333.3, 20.0], [0.9, 0.5]] {
-            let at_top = (load[0] / grid_util(above - 1)).ceil() as u64;
-            for needed in (1..=at_top + 400)
-                .step_by(7)
-                .chain([at_top + 1, at_top + 2, at_top + 3])
-            {
-                let at = synthetic(load, needed);
-                let scan = (floor..above).rev().find(|&i| at(i).unwrap().meets);
-                for order in [FloorFirst::Never, FloorFirst::AfterTopMisses] {
-                    let found = highest_meeting(floor, above, order, &at).unwrap().map(|(i, _)| i);
-                    assert_eq!(found, scan, "load {load:?}, needed {needed}");
+        // The search's bracket, and brackets of one to three points.
+        for (floor, above) in [(29, 2868), (1000, 1001), (1000, 1002), (1000, 1003)] {
+            for load in [[5.0, 3.0], [40.0, 1.0], [333.3, 20.0], [0.9, 0.5]] {
+                let at_top = (load[0] / grid_util(above - 1)).ceil() as u64;
+                for needed in (1..=at_top + 400)
+                    .step_by(7)
+                    .chain([at_top + 1, at_top + 2, at_top + 3])
+                {
+                    for cap in [u64::MAX, at_top + 5, at_top + 200] {
+                        let at = capped(load, needed, cap);
+                        let scan = (floor..above).rev().find(|&i| at(i).unwrap().meets);
+                        let want = scan.map(|i| (i, at(i).unwrap().feasible));
+                        for order in [FloorFirst::Never, FloorFirst::AfterTopMisses] {
+                            let found = highest_meeting(floor, above, order, &at).unwrap();
+                            assert_eq!(
+                                found, want,
+                                "load {load:?}, needed {needed}, cap {cap}, {floor}..{above}"
+                            );
+                        }
+                    }
                 }
             }
         }
