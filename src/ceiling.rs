@@ -34,13 +34,19 @@ pub const MIN_USERS: f64 = 1.0;
 /// The largest user count searched: a stage that still passes here has no
 /// ceiling in range, and `MAX_USERS` is a lower bound on it.
 pub const MAX_USERS: f64 = 1e10;
-/// A ceiling in users as tables write it: `24.7M`, and `10.0B or more` at
-/// `MAX_USERS` (a lower bound, not a ceiling found there).
-pub fn ceiling_text(users: f64) -> String {
+/// A ceiling still met at `MAX_USERS` as a table cell writes it:
+/// `10.0B or more` (a lower bound, not a ceiling found there).
+pub fn beyond_range_cell() -> String {
+    format!("{} or more", crate::quantity::format_count(MAX_USERS))
+}
+
+/// A ceiling in words: `24.7M users`, or `10.0B users or more` at
+/// `MAX_USERS` (as [`Limit::users`] gives it).
+pub fn users_text(users: f64) -> String {
     let count = crate::quantity::format_count(users);
     match users >= MAX_USERS {
-        true => format!("{count} or more"),
-        false => count,
+        true => format!("{count} users or more"),
+        false => format!("{count} users"),
     }
 }
 

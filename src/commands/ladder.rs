@@ -115,11 +115,9 @@ fn table_record(c: &StageCeiling) -> Record {
 }
 
 fn handles_up_to(limit: &Limit) -> String {
-    match limit {
-        Limit::Found { users, .. } => format!("{} users", format_count(*users)),
-        Limit::BeyondRange { .. } => format!("{} users or more", format_count(crate::ceiling::MAX_USERS)),
-        Limit::Never { .. } => "never within targets".to_string(),
-    }
+    limit
+        .users()
+        .map_or("never within targets".to_string(), crate::ceiling::users_text)
 }
 
 fn physical(limit: &Limit, reason: &str) -> String {
@@ -193,7 +191,7 @@ fn band_table_record(r: &Record) -> Record {
     // samples still meet the test there): a lower bound, in words as in
     // the point ladder.
     let cell = |stem: &str| match all_at_top(r, stem) {
-        true => format!("{} or more", band_cell(r, stem)),
+        true => crate::ceiling::beyond_range_cell(),
         false => band_cell(r, stem),
     };
     let never = r.get("p_never_meets_targets").cloned();

@@ -123,7 +123,7 @@ pub fn run(args: &PlanArgs) -> Result<PlanOutput, InputError> {
 fn beyond_range_in_words(mut record: Record, ceiling: &StageCeiling) -> Record {
     if ceiling.targets.beyond_range() {
         if let Some(field) = record.fields.iter_mut().find(|f| f.name == "ceiling_users") {
-            field.value = crate::report::Value::Text(crate::ceiling::ceiling_text(crate::ceiling::MAX_USERS));
+            field.value = crate::report::Value::Text(crate::ceiling::beyond_range_cell());
         }
     }
     record

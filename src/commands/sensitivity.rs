@@ -13,7 +13,7 @@ use crate::cli::SensitivityArgs;
 use crate::error::InputError;
 use crate::model::Stage;
 use crate::plan::{plan_stage, Inputs, StagePlan};
-use crate::quantity::{format_count, format_usd};
+use crate::quantity::format_usd;
 use crate::report::{Record, TableView, Unit};
 use crate::sampling::{self, UncertainInput, DEFAULT_CONFIDENCE};
 use crate::tornado_plot::{tornado_svg, Tornado, TornadoBar};
@@ -96,7 +96,7 @@ pub fn run(args: &SensitivityArgs) -> Result<SensitivityOutput, InputError> {
         figure(base.feasible.then_some(base.usd_per_month), format_usd),
         base_ceiling.map_or("never within targets there".to_string(), |u| format!(
             "ceiling {} there",
-            ceiling_in_users(u)
+            crate::ceiling::users_text(u)
         )),
     );
     Ok(SensitivityOutput {
@@ -111,14 +111,6 @@ pub fn run(args: &SensitivityArgs) -> Result<SensitivityOutput, InputError> {
             drop_order: DROP_ORDER.to_vec(),
         },
     })
-}
-
-/// `24.7M users`, or `10.0B users or more` at the top of the search.
-fn ceiling_in_users(users: f64) -> String {
-    match users >= crate::ceiling::MAX_USERS {
-        true => format!("{} users or more", format_count(users)),
-        false => format!("{} users", format_count(users)),
-    }
 }
 
 fn figure(value: Option<f64>, format: fn(f64) -> String) -> String {
@@ -267,37 +259,30 @@ fn record(rank: usize, stage: &Stage, s: &Swing) -> Record {
 /// The cost tornado: one bar per input whose both ends carry the load; the
 /// others are named under the axis (with the end that cannot).
 fn tornado(stage: &Stage, base: &StagePlan, swings: &[Swing]) -> Tornado {
-    let left_out = swings
-        .iter()
-        .filter_map(|s| {
-            let u = &s.input;
-            let ends = match (s.usd_at_low, s.usd_at_high) {
-                (Some(_), Some(_)) => return None,
-                (None, Some(_)) => "its low end",
-                (Some(_), None) => "its high end",
-                (None, None) => "either end",
-            };
-            Some(format!(
-                "not drawn: {} {}..{} (the stage cannot carry the load at {ends}, so it has no cost there)",
-                u.name,
-                write_value(u, u.spread.low),
-                write_value(u, u.spread.high)
-            ))
-        })
-        .collect();
-    let bars = swings
-        .iter()
-        .filter_map(|s| {
-            let u = &s.input;
-            Some(TornadoBar {
-                input: u.name.clone(),
-                low_label: write_value(u, u.spread.low),
-                high_label: write_value(u, u.spread.high),
-                at_low: s.usd_at_low?,
-                at_high: s.usd_at_high?,
-            })
-        })
-        .collect();
+    let (mut bars, mut left_out) = (Vec::new(), Vec::new());
+    for s in swings {
+        let u = &s.input;
+        let (low_label, high_label) = (write_value(u, u.spread.low), write_value(u, u.spread.high));
+        let ends = match (s.usd_at_low, s.usd_at_high) {
+            (Some(at_low), Some(at_high)) => {
+                bars.push(TornadoBar {
+                    input: u.name.clone(),
+                    low_label,
+                    high_label,
+                    at_low,
+                    at_high,
+                });
+                continue;
+            }
+            (None, Some(_)) => "its low end",
+            (Some(_), None) => "its high end",
+            (None, None) => "either end",
+        };
+        left_out.push(format!(
+            "not drawn: {} {low_label}..{high_label} (the stage cannot carry the load at {ends}, so it has no cost there)",
+            u.name
+        ));
+    }
     Tornado {
         title: format!("{}: monthly cost, each input alone at its low and high end", stage.id),
         value_label: "monthly cost (USD)".to_string(),
