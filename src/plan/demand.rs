@@ -164,19 +164,10 @@ pub fn combine(streams: &[Stream]) -> (f64, f64) {
 pub fn daily_profile(peak_factor: f64) -> [f64; 24] {
     thread_local! {
         /// The last profile solved on this thread: every stage of a plan,
-        /// and every step of its p99 search, asks for the same one (a pure
-        /// function of `p`, so remembering it changes no answer).
-        static LAST: std::cell::Cell<Option<(u64, [f64; 24])>> = const { std::cell::Cell::new(None) };
+        /// and every step of its p99 search, asks for the same one.
+        static LAST: crate::memo::Memo<u64, [f64; 24]> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    let key = peak_factor.to_bits();
-    if let Some((k, profile)) = LAST.get() {
-        if k == key {
-            return profile;
-        }
-    }
-    let profile = solve_daily_profile(peak_factor);
-    LAST.set(Some((key, profile)));
-    profile
+    crate::memo::remembered(&LAST, 1, &peak_factor.to_bits(), || solve_daily_profile(peak_factor))
 }
 
 fn solve_daily_profile(peak_factor: f64) -> [f64; 24] {

@@ -249,7 +249,7 @@ impl StageContext<'_> {
             failover.read_rate_per_s = reads_per_s * load.failover;
             failover.max_utilization = self.targets().failover_util;
             failover.n_plus_one = false;
-            let err = |e: crate::replication::ReplicationError| InputError::new(format!("replica sizing: {e}"));
+            let err = |e: ReplicationError| InputError::new(format!("replica sizing: {e}"));
             let at_normal = replica_count_remembered(&normal).map_err(err)?;
             let at_failover = replica_count_remembered(&failover).map_err(err)?;
             let binding = self.replica_binding(&at_normal, &at_failover, *load);
